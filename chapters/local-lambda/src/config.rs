@@ -1,0 +1,133 @@
+//! What a function is, as far as Lambda is concerned: where its code lives,
+//! how it is started, and the settings Lambda turns into environment variables.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Lambda's payload limits, in bytes. They are exact: a payload of the limit
+/// passes, one byte more fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest event a synchronous invoke accepts: 6 MiB.
+    pub event_bytes: usize,
+    /// Largest response a runtime may POST: 6 MiB plus 100 bytes, the figure
+    /// in Lambda's own "Exceeded maximum allowed payload size" error.
+    pub response_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            event_bytes: 6 * 1024 * 1024,
+            response_bytes: 6 * 1024 * 1024 + 100,
+        }
+    }
+}
+
+/// A function's configuration, with Lambda's defaults.
+#[derive(Debug, Clone)]
+pub struct FunctionConfig {
+    /// The runtime to start, or `None` when the caller is itself the runtime
+    /// (a chapter's demo that asks the embedded API for work in-process).
+    pub bootstrap: Option<PathBuf>,
+    /// `LAMBDA_TASK_ROOT`: where the function package is unpacked (`/var/task` on Lambda).
+    pub task_root: PathBuf,
+    /// `_HANDLER`: its meaning is the runtime's business.
+    pub handler: String,
+    pub function_name: String,
+    pub function_version: String,
+    pub memory_mb: u32,
+    /// The function timeout; Lambda allows 1 to 900 seconds and defaults to 3.
+    pub timeout: Duration,
+    /// How long a runtime may take to ask for its first event.
+    pub init_timeout: Duration,
+    pub region: String,
+    /// Extra variables, set after Lambda's own (so they can override them).
+    pub env: Vec<(String, String)>,
+    /// The port for the Runtime API; 0 lets the system choose.
+    pub runtime_api_port: u16,
+    pub limits: Limits,
+    /// Print the function's log to stderr as it happens, as well as recording it.
+    pub echo_log: bool,
+}
+
+impl FunctionConfig {
+    /// A function whose runtime is `bootstrap`, with its folder as the task
+    /// root: the layout of a function package, where `bootstrap` sits at the
+    /// root of the zip beside the handler files.
+    pub fn for_bootstrap(bootstrap: impl Into<PathBuf>) -> FunctionConfig {
+        let bootstrap = bootstrap.into();
+        let task_root = bootstrap
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        FunctionConfig {
+            bootstrap: Some(bootstrap),
+            ..FunctionConfig::embedded(task_root)
+        }
+    }
+
+    /// A function whose runtime is the calling process itself.
+    pub fn embedded(task_root: impl Into<PathBuf>) -> FunctionConfig {
+        FunctionConfig {
+            bootstrap: None,
+            task_root: task_root.into(),
+            handler: "function.handler".to_string(),
+            function_name: "step-by-step".to_string(),
+            function_version: "$LATEST".to_string(),
+            memory_mb: 128,
+            timeout: Duration::from_secs(3),
+            init_timeout: Duration::from_secs(10),
+            region: "us-east-1".to_string(),
+            env: Vec::new(),
+            runtime_api_port: 0,
+            limits: Limits::default(),
+            echo_log: false,
+        }
+    }
+
+    /// The ARN a caller would use for this function, as sent in
+    /// `Lambda-Runtime-Invoked-Function-Arn`. The account is AWS's documentation example.
+    pub fn function_arn(&self) -> String {
+        format!(
+            "arn:aws:lambda:{}:123456789012:function:{}",
+            self.region, self.function_name
+        )
+    }
+
+    /// The environment Lambda gives an OS-only runtime, in the order Lambda's
+    /// documentation lists it. `runtime_api` is the `host:port` of the Runtime API.
+    pub fn lambda_environment(&self, runtime_api: &str, log_stream: &str) -> Vec<(String, String)> {
+        let task_root = self.task_root.display().to_string();
+        let mut env: Vec<(String, String)> = [
+            ("_HANDLER", self.handler.clone()),
+            ("AWS_DEFAULT_REGION", self.region.clone()),
+            ("AWS_REGION", self.region.clone()),
+            ("AWS_LAMBDA_RUNTIME_API", runtime_api.to_string()),
+            ("AWS_LAMBDA_FUNCTION_NAME", self.function_name.clone()),
+            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", self.memory_mb.to_string()),
+            ("AWS_LAMBDA_FUNCTION_VERSION", self.function_version.clone()),
+            ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_string()),
+            ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{}", self.function_name)),
+            ("AWS_LAMBDA_LOG_STREAM_NAME", log_stream.to_string()),
+            ("LAMBDA_TASK_ROOT", task_root.clone()),
+            ("LAMBDA_RUNTIME_DIR", "/var/runtime".to_string()),
+            ("LANG", "en_US.UTF-8".to_string()),
+            ("TZ", ":UTC".to_string()),
+            ("PATH", "/usr/local/bin:/usr/bin/:/bin:/opt/bin".to_string()),
+            (
+                "LD_LIBRARY_PATH",
+                format!("/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:{task_root}:{task_root}/lib:/opt/lib"),
+            ),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name.to_string(), value))
+        .collect();
+        for (name, value) in &self.env {
+            env.retain(|(existing, _)| existing != name);
+            env.push((name.clone(), value.clone()));
+        }
+        env
+    }
+}

@@ -1,0 +1,598 @@
+//! The supervisor: what Lambda does around the Runtime API. It creates an
+//! execution environment on the first invocation (starting `bootstrap`),
+//! hands it one event at a time, enforces the timeout, and throws the
+//! environment away when the runtime dies or overstays, so that the next
+//! invocation starts cold in a fresh one.
+
+use std::io;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::Path;
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::json;
+
+use crate::config::FunctionConfig;
+use crate::ids;
+use crate::log::LogPipe;
+use crate::record::Recording;
+use crate::report::{self, Report};
+use crate::runtime_api::{Answer, Offer, RuntimeApi, Sandbox};
+
+/// One request to run the function.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Invocation {
+    /// The event, byte for byte; Lambda does not look inside it.
+    pub event: Vec<u8>,
+    /// JSON sent by mobile SDKs; passed on as `Lambda-Runtime-Client-Context`.
+    pub client_context: Option<String>,
+    /// JSON sent by mobile SDKs; passed on as `Lambda-Runtime-Cognito-Identity`.
+    pub cognito_identity: Option<String>,
+}
+
+impl Invocation {
+    /// An invocation of `event` with no mobile context.
+    pub fn new(event: impl Into<Vec<u8>>) -> Invocation {
+        Invocation { event: event.into(), ..Invocation::default() }
+    }
+}
+
+/// A failed invocation as its caller sees it: Lambda's error type and the
+/// error document (JSON with `errorMessage` and `errorType`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionError {
+    pub error_type: String,
+    pub body: Vec<u8>,
+}
+
+impl FunctionError {
+    /// An error that Lambda itself raises, with its message.
+    fn raised(error_type: &str, message: String) -> FunctionError {
+        let body = json!({"errorMessage": message, "errorType": error_type}).to_string().into_bytes();
+        FunctionError { error_type: error_type.to_string(), body }
+    }
+
+    /// An error the runtime reported. Lambda passes the runtime's document on
+    /// as it is; with no document it builds one from the header's type.
+    fn reported(error_type: Option<String>, body: Vec<u8>) -> FunctionError {
+        let error_type = error_type.unwrap_or_else(|| "Unhandled".to_string());
+        if body.is_empty() {
+            return FunctionError::raised(&error_type, "Unknown application error occurred".to_string());
+        }
+        FunctionError { error_type, body }
+    }
+}
+
+/// What became of one invocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub request_id: String,
+    pub result: Result<Vec<u8>, FunctionError>,
+    /// From handing the event over to the answer.
+    pub duration: Duration,
+    /// Set on a cold start: from starting `bootstrap` to its first `next`.
+    pub init_duration: Option<Duration>,
+}
+
+impl Outcome {
+    /// What the caller receives: the response, or the error document.
+    pub fn body(&self) -> &[u8] {
+        match &self.result {
+            Ok(body) => body,
+            Err(error) => &error.body,
+        }
+    }
+
+    pub fn is_success(&self) -> bool {
+        self.result.is_ok()
+    }
+}
+
+/// An invocation refused before it reached the function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rejection {
+    /// The event is over the synchronous payload limit.
+    EventTooLarge { size: usize, limit: usize },
+    /// The local Lambda was shut down.
+    ShutDown,
+}
+
+impl Rejection {
+    /// The message Lambda's Invoke API gives.
+    pub fn message(&self) -> String {
+        match self {
+            Rejection::EventTooLarge { limit, .. } => {
+                format!("Request must be smaller than {limit} bytes for the InvokeFunction operation")
+            }
+            Rejection::ShutDown => "The local Lambda has shut down".to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rejection::EventTooLarge { size, .. } => write!(formatter, "{} (the event has {size})", self.message()),
+            Rejection::ShutDown => formatter.write_str(&self.message()),
+        }
+    }
+}
+
+impl std::error::Error for Rejection {}
+
+type Reply = Sender<Result<Outcome, Rejection>>;
+
+enum Job {
+    Invoke(Invocation, Reply),
+    Shutdown(Sender<()>),
+}
+
+/// An invocation submitted and not yet finished.
+pub struct Pending(Receiver<Result<Outcome, Rejection>>);
+
+impl Pending {
+    /// Waits for the invocation to finish.
+    pub fn wait(self) -> Result<Outcome, Rejection> {
+        self.0.recv().unwrap_or(Err(Rejection::ShutDown))
+    }
+}
+
+/// A local Lambda running one function.
+pub struct LocalLambda {
+    jobs: Sender<Job>,
+    recording: Recording,
+    runtime_api: Arc<Mutex<Option<String>>>,
+    supervisor: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl LocalLambda {
+    /// Starts the supervisor. With a `bootstrap`, the runtime is started on
+    /// the first invocation; without one, the Runtime API is up at once and
+    /// waits for the caller to act as the runtime.
+    pub fn start(config: FunctionConfig) -> io::Result<LocalLambda> {
+        let recording = Recording::default();
+        let runtime_api = Arc::new(Mutex::new(None));
+        let mut supervisor = Supervisor {
+            config,
+            recording: recording.clone(),
+            runtime_api: runtime_api.clone(),
+            current: None,
+            closing: None,
+        };
+        if supervisor.config.bootstrap.is_none() {
+            let environment = supervisor.create_environment()?;
+            supervisor.current = Some(environment);
+        }
+        let (jobs, incoming) = mpsc::channel();
+        let handle = thread::Builder::new()
+            .name("lambda-supervisor".to_string())
+            .spawn(move || supervisor.run(incoming))?;
+        Ok(LocalLambda { jobs, recording, runtime_api, supervisor: Mutex::new(Some(handle)) })
+    }
+
+    /// Queues an invocation; invocations run one at a time, in the order submitted.
+    pub fn submit(&self, invocation: Invocation) -> Pending {
+        let (reply, outcome) = mpsc::channel();
+        let _ = self.jobs.send(Job::Invoke(invocation, reply));
+        Pending(outcome)
+    }
+
+    /// Runs one invocation and waits for its outcome.
+    pub fn invoke(&self, invocation: Invocation) -> Result<Outcome, Rejection> {
+        self.submit(invocation).wait()
+    }
+
+    /// The `host:port` of the current environment's Runtime API, if there is one.
+    pub fn runtime_api(&self) -> Option<String> {
+        self.runtime_api.lock().expect("runtime api lock").clone()
+    }
+
+    /// Everything recorded so far.
+    pub fn recording(&self) -> &Recording {
+        &self.recording
+    }
+
+    /// Stops the runtime and the API after the queued invocations finish.
+    pub fn shutdown(&self) {
+        let Some(handle) = self.supervisor.lock().expect("supervisor lock").take() else {
+            return;
+        };
+        let (done, finished) = mpsc::channel();
+        if self.jobs.send(Job::Shutdown(done)).is_ok() {
+            let _ = finished.recv();
+        }
+        let _ = handle.join();
+    }
+}
+
+impl Drop for LocalLambda {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// One execution environment: its Runtime API, its log, and its runtime process.
+struct Environment {
+    api: RuntimeApi,
+    log: LogPipe,
+    /// The runtime's process id; `None` when the runtime is the embedding process.
+    pid: Option<u32>,
+    spawned_at: Instant,
+    initialised: bool,
+}
+
+impl Environment {
+    fn sandbox(&self) -> &Sandbox {
+        self.api.sandbox()
+    }
+}
+
+/// How one invocation ended, before it is turned into an [`Outcome`].
+enum Ending {
+    Answered(Answer),
+    Exited(String),
+    TimedOut,
+}
+
+struct Supervisor {
+    config: FunctionConfig,
+    recording: Recording,
+    runtime_api: Arc<Mutex<Option<String>>>,
+    current: Option<Environment>,
+    closing: Option<Closing>,
+}
+
+/// An invocation whose caller has been answered but whose `END` and
+/// `REPORT` wait for the runtime to come back for the next event.
+struct Closing {
+    outcome: Outcome,
+    started: Instant,
+    deadline: Instant,
+}
+
+impl Supervisor {
+    fn run(mut self, jobs: Receiver<Job>) {
+        for job in jobs {
+            match job {
+                Job::Invoke(invocation, reply) => {
+                    // The caller has its answer as soon as the runtime gives it;
+                    // the invocation itself closes when the runtime is back on `next`.
+                    let _ = reply.send(self.invoke(invocation));
+                    self.close_invocation();
+                }
+                Job::Shutdown(done) => {
+                    self.retire_current(true);
+                    let _ = done.send(());
+                    return;
+                }
+            }
+        }
+        self.retire_current(true);
+    }
+
+    fn invoke(&mut self, invocation: Invocation) -> Result<Outcome, Rejection> {
+        let limit = self.config.limits.event_bytes;
+        if invocation.event.len() > limit {
+            return Err(Rejection::EventTooLarge { size: invocation.event.len(), limit });
+        }
+        let request_id = ids::request_id();
+        if self.current.as_ref().is_some_and(|environment| environment.sandbox().lock().exited.is_some()) {
+            // The runtime died between invocations: Lambda starts a fresh environment.
+            self.retire_current(false);
+        }
+        if self.current.is_none() {
+            match self.create_environment() {
+                Ok(environment) => self.current = Some(environment),
+                Err(error) => return Ok(self.entrypoint_failure(request_id, &error)),
+            }
+        }
+        let init_duration = match self.finish_init(&request_id) {
+            Ok(init_duration) => init_duration,
+            Err(outcome) => return Ok(outcome),
+        };
+        Ok(self.run_invocation(request_id, invocation, init_duration))
+    }
+
+    fn create_environment(&mut self) -> io::Result<Environment> {
+        let sandbox = Arc::new(Sandbox::new(self.config.limits));
+        let api = RuntimeApi::start(sandbox, self.config.runtime_api_port, self.recording.clone())?;
+        let log = LogPipe::open(self.recording.clone(), self.config.echo_log)?;
+        *self.runtime_api.lock().expect("runtime api lock") = Some(api.host_port());
+        let spawned_at = Instant::now();
+        let pid = match &self.config.bootstrap {
+            None => None,
+            Some(bootstrap) => match self.spawn_runtime(bootstrap, &api, &log) {
+                Ok(pid) => Some(pid),
+                Err(error) => {
+                    api.stop();
+                    log.close();
+                    return Err(io::Error::new(error.kind(), format!("fork/exec {}: {}", bootstrap.display(), os_message(&error))));
+                }
+            },
+        };
+        let initialised = pid.is_none();
+        Ok(Environment { api, log, pid, spawned_at, initialised })
+    }
+
+    fn spawn_runtime(&self, bootstrap: &Path, api: &RuntimeApi, log: &LogPipe) -> io::Result<u32> {
+        let (stdout, stderr) = log.child_stdio()?;
+        let stream = report::log_stream_name(&self.config.function_version, &ids::request_id().replace('-', ""));
+        let mut child = Command::new(bootstrap)
+            .current_dir(&self.config.task_root)
+            .env_clear()
+            .envs(self.config.lambda_environment(&api.host_port(), &stream))
+            .stdin(Stdio::null())
+            .stdout(stdout)
+            .stderr(stderr)
+            // Its own process group, so a timeout kills everything it started.
+            .process_group(0)
+            .spawn()?;
+        let pid = child.id();
+        let sandbox = api.sandbox().clone();
+        thread::Builder::new().name(format!("runtime-{pid}")).spawn(move || {
+            let how = child.wait().map(describe_exit).unwrap_or_else(|error| error.to_string());
+            sandbox.update(|state| state.exited = Some(how));
+        })?;
+        Ok(pid)
+    }
+
+    /// Waits for a fresh runtime to ask for its first event. Returns the init
+    /// duration on a cold start, or the failed invocation if init failed.
+    fn finish_init(&mut self, request_id: &str) -> Result<Option<Duration>, Outcome> {
+        let environment = self.current.as_mut().expect("an environment exists");
+        if environment.initialised {
+            return Ok(None);
+        }
+        // Lambda gives init its own limit; a runtime that misses it gets one
+        // more try within the invocation's timeout before the invocation fails.
+        let deadline = environment.spawned_at + self.config.init_timeout + self.config.timeout;
+        let state = environment.sandbox().wait_until(deadline, |state| {
+            state.ready_at.is_some() || state.init_error.is_some() || state.exited.is_some()
+        });
+        let init_failure = match (&state.init_error, &state.exited, state.ready_at) {
+            (Some(Answer::Error { error_type, body }), _, _) => {
+                Some(FunctionError::reported(Some(error_type.clone().unwrap_or_else(|| "Runtime.Unknown".into())), body.clone()))
+            }
+            (_, Some(how), _) => Some(exit_error(request_id, how)),
+            (_, _, None) => Some(timeout_error(request_id, self.config.init_timeout + self.config.timeout)),
+            (_, _, Some(_)) => None,
+        };
+        let ready_at = state.ready_at;
+        drop(state);
+        let init_duration = ready_at.unwrap_or_else(Instant::now) - environment.spawned_at;
+        if let Some(error) = init_failure {
+            return Err(self.init_failure(request_id, init_duration, error));
+        }
+        environment.initialised = true;
+        Ok(Some(init_duration))
+    }
+
+    fn init_failure(&mut self, request_id: &str, init_duration: Duration, error: FunctionError) -> Outcome {
+        let environment = self.current.as_ref().expect("an environment exists");
+        environment.log.lambda_line(&format!(
+            "INIT_REPORT Init Duration: {:.2} ms\tPhase: init\tStatus: error\tError Type: {}",
+            init_duration.as_secs_f64() * 1000.0,
+            error.error_type
+        ));
+        let outcome = Outcome { request_id: request_id.to_string(), result: Err(error), duration: Duration::ZERO, init_duration: Some(init_duration) };
+        self.log_invocation_lines(&outcome, Duration::ZERO, None);
+        self.retire_current(false);
+        outcome
+    }
+
+    fn entrypoint_failure(&mut self, request_id: String, error: &io::Error) -> Outcome {
+        let error = FunctionError::raised("Runtime.InvalidEntrypoint", format!("RequestId: {request_id} Error: {error}"));
+        if self.config.echo_log {
+            eprintln!("{}", String::from_utf8_lossy(&error.body));
+        }
+        Outcome { request_id, result: Err(error), duration: Duration::ZERO, init_duration: None }
+    }
+
+    fn run_invocation(&mut self, request_id: String, invocation: Invocation, init_duration: Option<Duration>) -> Outcome {
+        let environment = self.current.as_ref().expect("an environment exists");
+        environment
+            .log
+            .lambda_line(&format!("START RequestId: {request_id} Version: {}", self.config.function_version));
+        let started = Instant::now();
+        let deadline_ms = report::epoch_millis(SystemTime::now() + self.config.timeout);
+        environment.sandbox().offer(Offer {
+            request_id: request_id.clone(),
+            event: invocation.event,
+            deadline_ms,
+            function_arn: self.config.function_arn(),
+            trace_id: ids::trace_id(),
+            client_context: invocation.client_context,
+            cognito_identity: invocation.cognito_identity,
+        });
+        let deadline = started + self.config.timeout;
+        let ending = self.wait_for_answer(deadline);
+        let result = match &ending {
+            Ending::Answered(Answer::Response(body)) => Ok(body.clone()),
+            Ending::Answered(Answer::Error { error_type, body }) => Err(FunctionError::reported(error_type.clone(), body.clone())),
+            Ending::Answered(Answer::TooLarge { size }) => Err(FunctionError::raised(
+                "Function.ResponseSizeTooLarge",
+                format!(
+                    "Response payload size ({size} bytes) exceeded maximum allowed payload size ({} bytes).",
+                    self.config.limits.response_bytes
+                ),
+            )),
+            Ending::Exited(how) => Err(exit_error(&request_id, how)),
+            Ending::TimedOut => Err(timeout_error(&request_id, self.config.timeout)),
+        };
+        let outcome = Outcome { request_id, result, duration: started.elapsed(), init_duration };
+        match ending {
+            Ending::Answered(_) => self.closing = Some(Closing { outcome: outcome.clone(), started, deadline }),
+            Ending::TimedOut => self.end_timed_out(&outcome, started),
+            Ending::Exited(_) => {
+                let error = outcome.result.as_ref().expect_err("an exit is an error");
+                let log = &self.current.as_ref().expect("an environment exists").log;
+                log.lambda_line(&json_message(&error.body));
+                log.lambda_line(&error.error_type);
+                self.log_invocation_lines(&outcome, started.elapsed(), Some("error"));
+                self.retire_or_reset();
+            }
+        }
+        outcome
+    }
+
+    /// Ends an answered invocation once the runtime asks for the next event
+    /// (or dies): only then does Lambda write `END` and `REPORT`, so whatever
+    /// the runtime logs after answering still belongs to this invocation. A
+    /// runtime that never comes back times out like one that never answers.
+    fn close_invocation(&mut self) {
+        let Some(closing) = self.closing.take() else { return };
+        let Some(environment) = self.current.as_ref() else { return };
+        if environment.pid.is_some() {
+            let state = environment
+                .sandbox()
+                .wait_until(closing.deadline, |state| state.waiting > 0 || state.exited.is_some());
+            let came_back = state.waiting > 0 || state.exited.is_some();
+            drop(state);
+            if !came_back {
+                self.end_timed_out(&closing.outcome, closing.started);
+                return;
+            }
+        }
+        self.log_invocation_lines(&closing.outcome, closing.started.elapsed(), None);
+    }
+
+    fn end_timed_out(&mut self, outcome: &Outcome, started: Instant) {
+        let environment = self.current.as_ref().expect("an environment exists");
+        environment.log.lambda_line(&format!(
+            "{} {} Task timed out after {:.2} seconds",
+            report::utc_timestamp(SystemTime::now()),
+            outcome.request_id,
+            self.config.timeout.as_secs_f64()
+        ));
+        self.log_invocation_lines(outcome, started.elapsed(), Some("timeout"));
+        self.retire_or_reset();
+    }
+
+    fn wait_for_answer(&self, deadline: Instant) -> Ending {
+        let environment = self.current.as_ref().expect("an environment exists");
+        let mut state = environment
+            .sandbox()
+            .wait_until(deadline, |state| state.answer.is_some() || state.exited.is_some());
+        if let Some(answer) = state.answer.take() {
+            return Ending::Answered(answer);
+        }
+        match &state.exited {
+            Some(how) => Ending::Exited(how.clone()),
+            None => Ending::TimedOut,
+        }
+    }
+
+    /// Writes `END` and `REPORT` for an invocation, and waits until they are recorded.
+    fn log_invocation_lines(&self, outcome: &Outcome, duration: Duration, status: Option<&str>) {
+        let environment = self.current.as_ref().expect("an environment exists");
+        let error_type = match (&outcome.result, status) {
+            (Err(error), Some(_)) => Some(error.error_type.as_str()),
+            (Err(error), None) if duration.is_zero() => Some(error.error_type.as_str()),
+            _ => None,
+        };
+        let report = Report {
+            request_id: &outcome.request_id,
+            duration,
+            init_duration: outcome.init_duration,
+            memory_mb: self.config.memory_mb,
+            max_memory_mb: report::max_memory_mb(environment.pid),
+            status: status.or(error_type.map(|_| "error")),
+            error_type,
+        };
+        environment.log.lambda_line(&format!("END RequestId: {}", outcome.request_id));
+        environment.log.lambda_line(&report.line());
+        environment.log.sync();
+    }
+
+    /// After a timeout or crash: a runtime process is thrown away with its
+    /// environment; an embedded runtime cannot be, so its event is dropped instead.
+    fn retire_or_reset(&mut self) {
+        match self.current.as_ref().map(|environment| environment.pid) {
+            Some(Some(_)) => self.retire_current(false),
+            Some(None) => self.current.as_ref().expect("checked").sandbox().abandon_in_flight(),
+            None => {}
+        }
+    }
+
+    /// Ends the current environment: kills the runtime's whole process group,
+    /// then lets go of parked requests and drains the log. At shutdown a
+    /// runtime is first given a moment to come back to `next`, so recordings
+    /// end on the long poll that real runtimes always leave open.
+    fn retire_current(&mut self, graceful: bool) {
+        let Some(environment) = self.current.take() else { return };
+        if let Some(pid) = environment.pid {
+            if graceful {
+                let grace = Instant::now() + Duration::from_secs(2);
+                drop(environment.sandbox().wait_until(grace, |state| state.waiting > 0 || state.exited.is_some()));
+            }
+            // SAFETY: kill(2) with a negative pid signals the process group the
+            // runtime leads; it touches no memory of ours.
+            unsafe {
+                libc::kill(-(pid as libc::pid_t), libc::SIGKILL);
+            }
+            drop(environment.sandbox().wait_until(Instant::now() + Duration::from_secs(5), |state| state.exited.is_some()));
+        }
+        environment.api.stop();
+        environment.log.close();
+        *self.runtime_api.lock().expect("runtime api lock") = None;
+    }
+}
+
+/// Lambda's error when the runtime process ends while an invocation is open.
+fn exit_error(request_id: &str, how: &str) -> FunctionError {
+    let reason = if how == "exit status 0" {
+        "Runtime exited without providing a reason".to_string()
+    } else {
+        format!("Runtime exited with error: {how}")
+    };
+    FunctionError::raised("Runtime.ExitError", format!("RequestId: {request_id} Error: {reason}"))
+}
+
+/// Lambda's error when an invocation passes its deadline.
+fn timeout_error(request_id: &str, timeout: Duration) -> FunctionError {
+    FunctionError::raised(
+        "Sandbox.Timedout",
+        format!("RequestId: {request_id} Error: Task timed out after {:.2} seconds", timeout.as_secs_f64()),
+    )
+}
+
+fn json_message(body: &[u8]) -> String {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|value| value["errorMessage"].as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Describes how a process ended, in the words of Go's `ExitError`, which
+/// Lambda's own messages quote ("exit status 1", "signal: killed").
+fn describe_exit(status: ExitStatus) -> String {
+    if let Some(code) = status.code() {
+        return format!("exit status {code}");
+    }
+    let signal = status.signal().unwrap_or_default();
+    let name = match signal {
+        libc::SIGHUP => "hangup".to_string(),
+        libc::SIGINT => "interrupt".to_string(),
+        libc::SIGABRT => "aborted".to_string(),
+        libc::SIGKILL => "killed".to_string(),
+        libc::SIGSEGV => "segmentation fault".to_string(),
+        libc::SIGPIPE => "broken pipe".to_string(),
+        libc::SIGTERM => "terminated".to_string(),
+        other => format!("signal {other}"),
+    };
+    format!("signal: {name}")
+}
+
+/// The operating system's words for an error, without Rust's "(os error N)".
+fn os_message(error: &io::Error) -> String {
+    let text = error.to_string();
+    let text = text.split(" (os error").next().unwrap_or_default();
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

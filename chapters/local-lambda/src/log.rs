@@ -1,0 +1,167 @@
+//! The function's log: one pipe that the runtime's stdout and stderr and
+//! Lambda's own `START`/`END`/`REPORT` lines all go through.
+//!
+//! On Lambda everything a runtime prints lands in one CloudWatch stream, with
+//! Lambda's lines between. Writing our lines into the same pipe as the
+//! runtime's keeps that order honest: whatever the runtime printed before it
+//! POSTed its answer is already in the pipe when we write `END`.
+
+use std::io::{self, BufRead, BufReader, PipeWriter, Write};
+use std::process::Stdio;
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use crate::record::Recording;
+
+/// Marks the start of a line written by Lambda rather than by the runtime, so
+/// that it starts a fresh line even after a runtime's unfinished one.
+const LAMBDA_LINE: u8 = 0x1e;
+/// Marks a sync request: the reader acknowledges its number and prints nothing.
+const SYNC: u8 = 0x1f;
+
+#[derive(Default)]
+struct Acknowledged {
+    count: Mutex<u64>,
+    changed: Condvar,
+}
+
+/// One execution environment's log.
+pub(crate) struct LogPipe {
+    writer: Mutex<PipeWriter>,
+    acknowledged: Arc<Acknowledged>,
+    syncs_sent: Mutex<u64>,
+    reader_done: Receiver<()>,
+}
+
+impl LogPipe {
+    /// Opens the pipe and starts the thread that reads it into `recording`.
+    pub(crate) fn open(recording: Recording, echo: bool) -> io::Result<LogPipe> {
+        let (reader, writer) = io::pipe()?;
+        let acknowledged = Arc::new(Acknowledged::default());
+        let (done, reader_done) = mpsc::channel();
+        let shared = acknowledged.clone();
+        thread::Builder::new()
+            .name("function-log".to_string())
+            .spawn(move || {
+                read_lines(BufReader::new(reader), &recording, echo, &shared);
+                let _ = done.send(());
+            })?;
+        Ok(LogPipe {
+            writer: Mutex::new(writer),
+            acknowledged,
+            syncs_sent: Mutex::new(0),
+            reader_done,
+        })
+    }
+
+    /// Two ends of the pipe for a runtime's stdout and stderr.
+    pub(crate) fn child_stdio(&self) -> io::Result<(Stdio, Stdio)> {
+        let writer = self.writer.lock().expect("log writer lock");
+        Ok((writer.try_clone()?.into(), writer.try_clone()?.into()))
+    }
+
+    /// Writes one of Lambda's own lines (`START`, `END`, `REPORT`, ...).
+    pub(crate) fn lambda_line(&self, line: &str) {
+        self.write_marked(LAMBDA_LINE, line);
+    }
+
+    /// Waits until every line written so far has reached the recording.
+    pub(crate) fn sync(&self) {
+        let number = {
+            let mut sent = self.syncs_sent.lock().expect("sync counter lock");
+            *sent += 1;
+            *sent
+        };
+        self.write_marked(SYNC, &number.to_string());
+        let count = self.acknowledged.count.lock().expect("ack lock");
+        // Bounded: a reader that died must not hang the emulator.
+        let _ = self
+            .acknowledged
+            .changed
+            .wait_timeout_while(count, Duration::from_secs(5), |count| *count < number);
+    }
+
+    fn write_marked(&self, marker: u8, text: &str) {
+        let mut record = Vec::with_capacity(text.len() + 2);
+        record.push(marker);
+        record.extend_from_slice(text.as_bytes());
+        record.push(b'\n');
+        // One write, under the pipe's atomic size for our short lines, so a
+        // runtime writing at the same moment cannot split it.
+        let _ = self.writer.lock().expect("log writer lock").write_all(&record);
+    }
+
+    /// Closes our end and waits (briefly) for the reader to drain what the
+    /// runtime left. A process that escaped its group can keep the pipe open;
+    /// then its last lines are read later or not at all.
+    pub(crate) fn close(self) {
+        drop(self.writer);
+        let _ = self.reader_done.recv_timeout(Duration::from_secs(2));
+    }
+}
+
+fn read_lines(mut reader: impl BufRead, recording: &Recording, echo: bool, acknowledged: &Acknowledged) {
+    let mut raw = Vec::new();
+    loop {
+        raw.clear();
+        match reader.read_until(b'\n', &mut raw) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        if raw.last() == Some(&b'\n') {
+            raw.pop();
+        }
+        let (runtime_part, lambda_part) = match raw.iter().position(|&byte| byte == LAMBDA_LINE || byte == SYNC) {
+            Some(at) => (&raw[..at], Some(&raw[at..])),
+            None => (&raw[..], None),
+        };
+        if !runtime_part.is_empty() || lambda_part.is_none() {
+            emit(recording, echo, String::from_utf8_lossy(runtime_part).into_owned());
+        }
+        match lambda_part {
+            Some([LAMBDA_LINE, text @ ..]) => emit(recording, echo, String::from_utf8_lossy(text).into_owned()),
+            Some([SYNC, number @ ..]) => acknowledge(acknowledged, number),
+            _ => {}
+        }
+    }
+}
+
+fn emit(recording: &Recording, echo: bool, line: String) {
+    if echo {
+        eprintln!("{line}");
+    }
+    recording.log_line(line);
+}
+
+fn acknowledge(acknowledged: &Acknowledged, number: &[u8]) {
+    let number = String::from_utf8_lossy(number).parse().unwrap_or(0);
+    let mut count = acknowledged.count.lock().expect("ack lock");
+    *count = (*count).max(number);
+    acknowledged.changed.notify_all();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    #[test]
+    fn lambda_lines_start_fresh_after_an_unfinished_runtime_line() {
+        let recording = Recording::default();
+        let pipe = LogPipe::open(recording.clone(), false).unwrap();
+        let (stdout, stderr) = pipe.child_stdio().unwrap();
+        let status = Command::new("sh")
+            .args(["-c", "echo one; printf two >&2"])
+            .stdout(stdout)
+            .stderr(stderr)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        pipe.lambda_line("END RequestId: x");
+        pipe.sync();
+        assert_eq!(recording.log(), ["one", "two", "END RequestId: x"]);
+        pipe.close();
+    }
+}

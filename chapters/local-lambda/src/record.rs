@@ -1,0 +1,89 @@
+//! What the local Lambda saw: every Runtime API exchange and every log line,
+//! in the order they happened, for tests to snapshot and readers to study.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::http::{Request, Response};
+
+/// One request to the Runtime API and, once it was given, the answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exchange {
+    pub method: String,
+    pub path: String,
+    /// Only the headers that carry meaning for Lambda, names in lower case.
+    pub request_headers: Vec<(String, String)>,
+    pub request_body: Vec<u8>,
+    /// `None` while the request waits (a long poll) or if it was never answered
+    /// because the execution environment shut down under it.
+    pub status: Option<u16>,
+    pub response_headers: Vec<(String, String)>,
+    pub response_body: Vec<u8>,
+}
+
+/// Headers worth recording: Lambda's own and the body's type (which shows,
+/// for one, that `curl -d` sends a response as a form).
+fn meaningful(headers: &[(String, String)]) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| (name.to_ascii_lowercase(), value.clone()))
+        .filter(|(name, _)| name.starts_with("lambda-runtime-") || name == "content-type")
+        .collect()
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    exchanges: Vec<Exchange>,
+    log: Vec<String>,
+}
+
+/// The shared, append-only record of one local Lambda.
+#[derive(Debug, Clone, Default)]
+pub struct Recording {
+    entries: Arc<Mutex<Entries>>,
+}
+
+impl Recording {
+    fn lock(&self) -> MutexGuard<'_, Entries> {
+        // A panic elsewhere must not hide what was recorded before it.
+        self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Records a request as it arrives and returns its place, to fill in the answer later.
+    pub(crate) fn request(&self, request: &Request) -> usize {
+        let mut entries = self.lock();
+        entries.exchanges.push(Exchange {
+            method: request.method.clone(),
+            path: request.target.clone(),
+            request_headers: meaningful(&request.headers),
+            request_body: request.body.clone(),
+            status: None,
+            response_headers: Vec::new(),
+            response_body: Vec::new(),
+        });
+        entries.exchanges.len() - 1
+    }
+
+    /// Records the answer to the request at `index`.
+    pub(crate) fn response(&self, index: usize, response: &Response) {
+        if let Some(exchange) = self.lock().exchanges.get_mut(index) {
+            exchange.status = Some(response.status);
+            exchange.response_headers = meaningful(&response.headers);
+            exchange.response_body = response.body.clone();
+        }
+    }
+
+    pub(crate) fn log_line(&self, line: String) {
+        self.lock().log.push(line);
+    }
+
+    /// Every Runtime API exchange so far, in order of arrival.
+    pub fn exchanges(&self) -> Vec<Exchange> {
+        self.lock().exchanges.clone()
+    }
+
+    /// The function's log so far: the runtime's stdout and stderr, with
+    /// Lambda's own `START`, `END` and `REPORT` lines between.
+    pub fn log(&self) -> Vec<String> {
+        self.lock().log.clone()
+    }
+}

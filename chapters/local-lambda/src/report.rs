@@ -1,0 +1,133 @@
+//! Lambda's own log lines, and the clock arithmetic they need.
+
+use std::fs;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Milliseconds since the Unix epoch: the unit of `Lambda-Runtime-Deadline-Ms`.
+pub(crate) fn epoch_millis(time: SystemTime) -> u128 {
+    time.duration_since(UNIX_EPOCH).map(|elapsed| elapsed.as_millis()).unwrap_or_default()
+}
+
+/// (year, month, day) of a day counted from 1970-01-01, in the proleptic
+/// Gregorian calendar (Howard Hinnant's `civil_from_days`).
+fn civil_date(days: i64) -> (i64, u32, u32) {
+    let shifted = days + 719_468;
+    let era = shifted.div_euclid(146_097);
+    let day_of_era = shifted.rem_euclid(146_097);
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u32;
+    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 } as u32;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// An ISO 8601 UTC timestamp with milliseconds, as Lambda prints in its logs.
+pub(crate) fn utc_timestamp(time: SystemTime) -> String {
+    let millis = epoch_millis(time) as i64;
+    let (seconds, millis) = (millis.div_euclid(1000), millis.rem_euclid(1000));
+    let (year, month, day) = civil_date(seconds.div_euclid(86_400));
+    let second_of_day = seconds.rem_euclid(86_400);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        second_of_day / 3600,
+        second_of_day % 3600 / 60,
+        second_of_day % 60
+    )
+}
+
+/// A log stream name in Lambda's form: `YYYY/MM/DD/[version]` and a random suffix.
+pub(crate) fn log_stream_name(version: &str, suffix: &str) -> String {
+    let date = &utc_timestamp(SystemTime::now())[..10];
+    format!("{}/[{version}]{suffix}", date.replace('-', "/"))
+}
+
+/// The peak resident memory of a process in whole megabytes, rounded up, as
+/// `Max Memory Used` reports it. 0 when the process is gone.
+pub(crate) fn max_memory_mb(pid: Option<u32>) -> u64 {
+    let path = match pid {
+        Some(pid) => format!("/proc/{pid}/status"),
+        None => "/proc/self/status".to_string(),
+    };
+    let peak_kb = fs::read_to_string(path)
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+            line.split_whitespace().nth(1)?.parse::<u64>().ok()
+        })
+        .unwrap_or(0);
+    peak_kb.div_ceil(1024)
+}
+
+fn millis(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+/// What Lambda's `REPORT` line says about one invocation.
+pub(crate) struct Report<'a> {
+    pub request_id: &'a str,
+    pub duration: Duration,
+    pub init_duration: Option<Duration>,
+    pub memory_mb: u32,
+    pub max_memory_mb: u64,
+    /// `Some("timeout")` or `Some("error")` when the invocation did not succeed.
+    pub status: Option<&'a str>,
+    pub error_type: Option<&'a str>,
+}
+
+impl Report<'_> {
+    /// The line itself, tab-separated with a trailing tab, as Lambda writes it.
+    /// For OS-only runtimes Lambda bills the init time too.
+    pub(crate) fn line(&self) -> String {
+        let billed = millis(self.duration + self.init_duration.unwrap_or_default()).ceil().max(1.0);
+        let mut line = format!(
+            "REPORT RequestId: {}\tDuration: {:.2} ms\tBilled Duration: {billed:.0} ms\tMemory Size: {} MB\tMax Memory Used: {} MB\t",
+            self.request_id,
+            millis(self.duration),
+            self.memory_mb,
+            self.max_memory_mb
+        );
+        if let Some(init) = self.init_duration {
+            line.push_str(&format!("Init Duration: {:.2} ms\t", millis(init)));
+        }
+        if let Some(status) = self.status {
+            line.push_str(&format!("Status: {status}\t"));
+        }
+        if let Some(error_type) = self.error_type {
+            line.push_str(&format!("Error Type: {error_type}\t"));
+        }
+        line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_utc_iso_8601() {
+        let time = UNIX_EPOCH + Duration::from_millis(1_795_509_198_123);
+        assert_eq!(utc_timestamp(time), "2026-11-24T08:33:18.123Z");
+        assert_eq!(utc_timestamp(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        let leap_day = UNIX_EPOCH + Duration::from_secs(951_782_400);
+        assert_eq!(utc_timestamp(leap_day), "2000-02-29T00:00:00.000Z");
+    }
+
+    #[test]
+    fn report_bills_init_and_rounds_up() {
+        let report = Report {
+            request_id: "id",
+            duration: Duration::from_micros(1_250),
+            init_duration: Some(Duration::from_micros(3_500)),
+            memory_mb: 128,
+            max_memory_mb: 4,
+            status: None,
+            error_type: None,
+        };
+        assert_eq!(
+            report.line(),
+            "REPORT RequestId: id\tDuration: 1.25 ms\tBilled Duration: 5 ms\tMemory Size: 128 MB\tMax Memory Used: 4 MB\tInit Duration: 3.50 ms\t"
+        );
+    }
+}
