@@ -36,7 +36,10 @@ pub struct Invocation {
 impl Invocation {
     /// An invocation of `event` with no mobile context.
     pub fn new(event: impl Into<Vec<u8>>) -> Invocation {
-        Invocation { event: event.into(), ..Invocation::default() }
+        Invocation {
+            event: event.into(),
+            ..Invocation::default()
+        }
     }
 }
 
@@ -51,8 +54,13 @@ pub struct FunctionError {
 impl FunctionError {
     /// An error that Lambda itself raises, with its message.
     fn raised(error_type: &str, message: String) -> FunctionError {
-        let body = json!({"errorMessage": message, "errorType": error_type}).to_string().into_bytes();
-        FunctionError { error_type: error_type.to_string(), body }
+        let body = json!({"errorMessage": message, "errorType": error_type})
+            .to_string()
+            .into_bytes();
+        FunctionError {
+            error_type: error_type.to_string(),
+            body,
+        }
     }
 
     /// An error the runtime reported. Lambda passes the runtime's document on
@@ -60,7 +68,10 @@ impl FunctionError {
     fn reported(error_type: Option<String>, body: Vec<u8>) -> FunctionError {
         let error_type = error_type.unwrap_or_else(|| "Unhandled".to_string());
         if body.is_empty() {
-            return FunctionError::raised(&error_type, "Unknown application error occurred".to_string());
+            return FunctionError::raised(
+                &error_type,
+                "Unknown application error occurred".to_string(),
+            );
         }
         FunctionError { error_type, body }
     }
@@ -105,7 +116,9 @@ impl Rejection {
     pub fn message(&self) -> String {
         match self {
             Rejection::EventTooLarge { limit, .. } => {
-                format!("Request must be smaller than {limit} bytes for the InvokeFunction operation")
+                format!(
+                    "Request must be smaller than {limit} bytes for the InvokeFunction operation"
+                )
             }
             Rejection::ShutDown => "The local Lambda has shut down".to_string(),
         }
@@ -115,7 +128,9 @@ impl Rejection {
 impl std::fmt::Display for Rejection {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Rejection::EventTooLarge { size, .. } => write!(formatter, "{} (the event has {size})", self.message()),
+            Rejection::EventTooLarge { size, .. } => {
+                write!(formatter, "{} (the event has {size})", self.message())
+            }
             Rejection::ShutDown => formatter.write_str(&self.message()),
         }
     }
@@ -170,7 +185,12 @@ impl LocalLambda {
         let handle = thread::Builder::new()
             .name("lambda-supervisor".to_string())
             .spawn(move || supervisor.run(incoming))?;
-        Ok(LocalLambda { jobs, recording, runtime_api, supervisor: Mutex::new(Some(handle)) })
+        Ok(LocalLambda {
+            jobs,
+            recording,
+            runtime_api,
+            supervisor: Mutex::new(Some(handle)),
+        })
     }
 
     /// Queues an invocation; invocations run one at a time, in the order submitted.
@@ -258,10 +278,18 @@ impl Supervisor {
         for job in jobs {
             match job {
                 Job::Invoke(invocation, reply) => {
-                    // The caller has its answer as soon as the runtime gives it;
-                    // the invocation itself closes when the runtime is back on `next`.
-                    let _ = reply.send(self.invoke(invocation));
-                    self.close_invocation();
+                    let outcome = self.invoke(invocation);
+                    if self.config.bootstrap.is_some() {
+                        // The caller has its answer as soon as the runtime gives it;
+                        // the invocation closes when the runtime is back on `next`.
+                        let _ = reply.send(outcome);
+                        self.close_invocation();
+                    } else {
+                        // An embedded runtime is not waited for: close first, so its
+                        // caller finds END and REPORT in the log already.
+                        self.close_invocation();
+                        let _ = reply.send(outcome);
+                    }
                 }
                 Job::Shutdown(done) => {
                     self.retire_current(true);
@@ -276,10 +304,17 @@ impl Supervisor {
     fn invoke(&mut self, invocation: Invocation) -> Result<Outcome, Rejection> {
         let limit = self.config.limits.event_bytes;
         if invocation.event.len() > limit {
-            return Err(Rejection::EventTooLarge { size: invocation.event.len(), limit });
+            return Err(Rejection::EventTooLarge {
+                size: invocation.event.len(),
+                limit,
+            });
         }
         let request_id = ids::request_id();
-        if self.current.as_ref().is_some_and(|environment| environment.sandbox().lock().exited.is_some()) {
+        if self
+            .current
+            .as_ref()
+            .is_some_and(|environment| environment.sandbox().lock().exited.is_some())
+        {
             // The runtime died between invocations: Lambda starts a fresh environment.
             self.retire_current(false);
         }
@@ -298,7 +333,11 @@ impl Supervisor {
 
     fn create_environment(&mut self) -> io::Result<Environment> {
         let sandbox = Arc::new(Sandbox::new(self.config.limits));
-        let api = RuntimeApi::start(sandbox, self.config.runtime_api_port, self.recording.clone())?;
+        let api = RuntimeApi::start(
+            sandbox,
+            self.config.runtime_api_port,
+            self.recording.clone(),
+        )?;
         let log = LogPipe::open(self.recording.clone(), self.config.echo_log)?;
         *self.runtime_api.lock().expect("runtime api lock") = Some(api.host_port());
         let spawned_at = Instant::now();
@@ -309,17 +348,29 @@ impl Supervisor {
                 Err(error) => {
                     api.stop();
                     log.close();
-                    return Err(io::Error::new(error.kind(), format!("fork/exec {}: {}", bootstrap.display(), os_message(&error))));
+                    return Err(io::Error::new(
+                        error.kind(),
+                        format!("fork/exec {}: {}", bootstrap.display(), os_message(&error)),
+                    ));
                 }
             },
         };
         let initialised = pid.is_none();
-        Ok(Environment { api, log, pid, spawned_at, initialised })
+        Ok(Environment {
+            api,
+            log,
+            pid,
+            spawned_at,
+            initialised,
+        })
     }
 
     fn spawn_runtime(&self, bootstrap: &Path, api: &RuntimeApi, log: &LogPipe) -> io::Result<u32> {
         let (stdout, stderr) = log.child_stdio()?;
-        let stream = report::log_stream_name(&self.config.function_version, &ids::request_id().replace('-', ""));
+        let stream = report::log_stream_name(
+            &self.config.function_version,
+            &ids::request_id().replace('-', ""),
+        );
         let mut child = Command::new(bootstrap)
             .current_dir(&self.config.task_root)
             .env_clear()
@@ -332,10 +383,15 @@ impl Supervisor {
             .spawn()?;
         let pid = child.id();
         let sandbox = api.sandbox().clone();
-        thread::Builder::new().name(format!("runtime-{pid}")).spawn(move || {
-            let how = child.wait().map(describe_exit).unwrap_or_else(|error| error.to_string());
-            sandbox.update(|state| state.exited = Some(how));
-        })?;
+        thread::Builder::new()
+            .name(format!("runtime-{pid}"))
+            .spawn(move || {
+                let how = child
+                    .wait()
+                    .map(describe_exit)
+                    .unwrap_or_else(|error| error.to_string());
+                sandbox.update(|state| state.exited = Some(how));
+            })?;
         Ok(pid)
     }
 
@@ -353,11 +409,19 @@ impl Supervisor {
             state.ready_at.is_some() || state.init_error.is_some() || state.exited.is_some()
         });
         let init_failure = match (&state.init_error, &state.exited, state.ready_at) {
-            (Some(Answer::Error { error_type, body }), _, _) => {
-                Some(FunctionError::reported(Some(error_type.clone().unwrap_or_else(|| "Runtime.Unknown".into())), body.clone()))
-            }
+            (Some(Answer::Error { error_type, body }), _, _) => Some(FunctionError::reported(
+                Some(
+                    error_type
+                        .clone()
+                        .unwrap_or_else(|| "Runtime.Unknown".into()),
+                ),
+                body.clone(),
+            )),
             (_, Some(how), _) => Some(exit_error(request_id, how)),
-            (_, _, None) => Some(timeout_error(request_id, self.config.init_timeout + self.config.timeout)),
+            (_, _, None) => Some(timeout_error(
+                request_id,
+                self.config.init_timeout + self.config.timeout,
+            )),
             (_, _, Some(_)) => None,
         };
         let ready_at = state.ready_at;
@@ -370,32 +434,56 @@ impl Supervisor {
         Ok(Some(init_duration))
     }
 
-    fn init_failure(&mut self, request_id: &str, init_duration: Duration, error: FunctionError) -> Outcome {
+    fn init_failure(
+        &mut self,
+        request_id: &str,
+        init_duration: Duration,
+        error: FunctionError,
+    ) -> Outcome {
         let environment = self.current.as_ref().expect("an environment exists");
         environment.log.lambda_line(&format!(
             "INIT_REPORT Init Duration: {:.2} ms\tPhase: init\tStatus: error\tError Type: {}",
             init_duration.as_secs_f64() * 1000.0,
             error.error_type
         ));
-        let outcome = Outcome { request_id: request_id.to_string(), result: Err(error), duration: Duration::ZERO, init_duration: Some(init_duration) };
+        let outcome = Outcome {
+            request_id: request_id.to_string(),
+            result: Err(error),
+            duration: Duration::ZERO,
+            init_duration: Some(init_duration),
+        };
         self.log_invocation_lines(&outcome, Duration::ZERO, None);
         self.retire_current(false);
         outcome
     }
 
     fn entrypoint_failure(&mut self, request_id: String, error: &io::Error) -> Outcome {
-        let error = FunctionError::raised("Runtime.InvalidEntrypoint", format!("RequestId: {request_id} Error: {error}"));
+        let error = FunctionError::raised(
+            "Runtime.InvalidEntrypoint",
+            format!("RequestId: {request_id} Error: {error}"),
+        );
         if self.config.echo_log {
             eprintln!("{}", String::from_utf8_lossy(&error.body));
         }
-        Outcome { request_id, result: Err(error), duration: Duration::ZERO, init_duration: None }
+        Outcome {
+            request_id,
+            result: Err(error),
+            duration: Duration::ZERO,
+            init_duration: None,
+        }
     }
 
-    fn run_invocation(&mut self, request_id: String, invocation: Invocation, init_duration: Option<Duration>) -> Outcome {
+    fn run_invocation(
+        &mut self,
+        request_id: String,
+        invocation: Invocation,
+        init_duration: Option<Duration>,
+    ) -> Outcome {
         let environment = self.current.as_ref().expect("an environment exists");
-        environment
-            .log
-            .lambda_line(&format!("START RequestId: {request_id} Version: {}", self.config.function_version));
+        environment.log.lambda_line(&format!(
+            "START RequestId: {request_id} Version: {}",
+            self.config.function_version
+        ));
         let started = Instant::now();
         let deadline_ms = report::epoch_millis(SystemTime::now() + self.config.timeout);
         environment.sandbox().offer(Offer {
@@ -411,7 +499,9 @@ impl Supervisor {
         let ending = self.wait_for_answer(deadline);
         let result = match &ending {
             Ending::Answered(Answer::Response(body)) => Ok(body.clone()),
-            Ending::Answered(Answer::Error { error_type, body }) => Err(FunctionError::reported(error_type.clone(), body.clone())),
+            Ending::Answered(Answer::Error { error_type, body }) => {
+                Err(FunctionError::reported(error_type.clone(), body.clone()))
+            }
             Ending::Answered(Answer::TooLarge { size }) => Err(FunctionError::raised(
                 "Function.ResponseSizeTooLarge",
                 format!(
@@ -422,9 +512,20 @@ impl Supervisor {
             Ending::Exited(how) => Err(exit_error(&request_id, how)),
             Ending::TimedOut => Err(timeout_error(&request_id, self.config.timeout)),
         };
-        let outcome = Outcome { request_id, result, duration: started.elapsed(), init_duration };
+        let outcome = Outcome {
+            request_id,
+            result,
+            duration: started.elapsed(),
+            init_duration,
+        };
         match ending {
-            Ending::Answered(_) => self.closing = Some(Closing { outcome: outcome.clone(), started, deadline }),
+            Ending::Answered(_) => {
+                self.closing = Some(Closing {
+                    outcome: outcome.clone(),
+                    started,
+                    deadline,
+                })
+            }
             Ending::TimedOut => self.end_timed_out(&outcome, started),
             Ending::Exited(_) => {
                 let error = outcome.result.as_ref().expect_err("an exit is an error");
@@ -443,12 +544,16 @@ impl Supervisor {
     /// the runtime logs after answering still belongs to this invocation. A
     /// runtime that never comes back times out like one that never answers.
     fn close_invocation(&mut self) {
-        let Some(closing) = self.closing.take() else { return };
-        let Some(environment) = self.current.as_ref() else { return };
+        let Some(closing) = self.closing.take() else {
+            return;
+        };
+        let Some(environment) = self.current.as_ref() else {
+            return;
+        };
         if environment.pid.is_some() {
-            let state = environment
-                .sandbox()
-                .wait_until(closing.deadline, |state| state.waiting > 0 || state.exited.is_some());
+            let state = environment.sandbox().wait_until(closing.deadline, |state| {
+                state.waiting > 0 || state.exited.is_some()
+            });
             let came_back = state.waiting > 0 || state.exited.is_some();
             drop(state);
             if !came_back {
@@ -473,9 +578,9 @@ impl Supervisor {
 
     fn wait_for_answer(&self, deadline: Instant) -> Ending {
         let environment = self.current.as_ref().expect("an environment exists");
-        let mut state = environment
-            .sandbox()
-            .wait_until(deadline, |state| state.answer.is_some() || state.exited.is_some());
+        let mut state = environment.sandbox().wait_until(deadline, |state| {
+            state.answer.is_some() || state.exited.is_some()
+        });
         if let Some(answer) = state.answer.take() {
             return Ending::Answered(answer);
         }
@@ -502,7 +607,9 @@ impl Supervisor {
             status: status.or(error_type.map(|_| "error")),
             error_type,
         };
-        environment.log.lambda_line(&format!("END RequestId: {}", outcome.request_id));
+        environment
+            .log
+            .lambda_line(&format!("END RequestId: {}", outcome.request_id));
         environment.log.lambda_line(&report.line());
         environment.log.sync();
     }
@@ -512,7 +619,12 @@ impl Supervisor {
     fn retire_or_reset(&mut self) {
         match self.current.as_ref().map(|environment| environment.pid) {
             Some(Some(_)) => self.retire_current(false),
-            Some(None) => self.current.as_ref().expect("checked").sandbox().abandon_in_flight(),
+            Some(None) => self
+                .current
+                .as_ref()
+                .expect("checked")
+                .sandbox()
+                .abandon_in_flight(),
             None => {}
         }
     }
@@ -522,18 +634,30 @@ impl Supervisor {
     /// runtime is first given a moment to come back to `next`, so recordings
     /// end on the long poll that real runtimes always leave open.
     fn retire_current(&mut self, graceful: bool) {
-        let Some(environment) = self.current.take() else { return };
+        let Some(environment) = self.current.take() else {
+            return;
+        };
         if let Some(pid) = environment.pid {
             if graceful {
                 let grace = Instant::now() + Duration::from_secs(2);
-                drop(environment.sandbox().wait_until(grace, |state| state.waiting > 0 || state.exited.is_some()));
+                drop(
+                    environment
+                        .sandbox()
+                        .wait_until(grace, |state| state.waiting > 0 || state.exited.is_some()),
+                );
             }
             // SAFETY: kill(2) with a negative pid signals the process group the
             // runtime leads; it touches no memory of ours.
             unsafe {
                 libc::kill(-(pid as libc::pid_t), libc::SIGKILL);
             }
-            drop(environment.sandbox().wait_until(Instant::now() + Duration::from_secs(5), |state| state.exited.is_some()));
+            drop(
+                environment
+                    .sandbox()
+                    .wait_until(Instant::now() + Duration::from_secs(5), |state| {
+                        state.exited.is_some()
+                    }),
+            );
         }
         environment.api.stop();
         environment.log.close();
@@ -548,14 +672,20 @@ fn exit_error(request_id: &str, how: &str) -> FunctionError {
     } else {
         format!("Runtime exited with error: {how}")
     };
-    FunctionError::raised("Runtime.ExitError", format!("RequestId: {request_id} Error: {reason}"))
+    FunctionError::raised(
+        "Runtime.ExitError",
+        format!("RequestId: {request_id} Error: {reason}"),
+    )
 }
 
 /// Lambda's error when an invocation passes its deadline.
 fn timeout_error(request_id: &str, timeout: Duration) -> FunctionError {
     FunctionError::raised(
         "Sandbox.Timedout",
-        format!("RequestId: {request_id} Error: Task timed out after {:.2} seconds", timeout.as_secs_f64()),
+        format!(
+            "RequestId: {request_id} Error: Task timed out after {:.2} seconds",
+            timeout.as_secs_f64()
+        ),
     )
 }
 

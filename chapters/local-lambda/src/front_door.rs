@@ -25,14 +25,16 @@ impl FrontDoor {
     pub fn start(lambda: Arc<LocalLambda>, port: u16) -> std::io::Result<FrontDoor> {
         let listener = TcpListener::bind(("127.0.0.1", port))?;
         let address = listener.local_addr()?;
-        thread::Builder::new().name("front-door".to_string()).spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let lambda = lambda.clone();
-                let _ = thread::Builder::new()
-                    .name("front-door-connection".to_string())
-                    .spawn(move || serve_connection(stream, &lambda));
-            }
-        })?;
+        thread::Builder::new()
+            .name("front-door".to_string())
+            .spawn(move || {
+                for stream in listener.incoming().flatten() {
+                    let lambda = lambda.clone();
+                    let _ = thread::Builder::new()
+                        .name("front-door-connection".to_string())
+                        .spawn(move || serve_connection(stream, &lambda));
+                }
+            })?;
         Ok(FrontDoor { address })
     }
 
@@ -47,7 +49,9 @@ impl FrontDoor {
 }
 
 fn serve_connection(stream: TcpStream, lambda: &LocalLambda) {
-    let Ok(mut writer) = stream.try_clone() else { return };
+    let Ok(mut writer) = stream.try_clone() else {
+        return;
+    };
     let mut reader = BufReader::new(stream);
     loop {
         let request = match http::read_request(&mut reader, &mut writer) {
@@ -60,7 +64,9 @@ fn serve_connection(stream: TcpStream, lambda: &LocalLambda) {
             Err(ReadError::Closed | ReadError::Io(_)) => return,
         };
         let response = handle(&request, lambda);
-        if http::write_response(&mut writer, &response, request.keep_alive).is_err() || !request.keep_alive {
+        if http::write_response(&mut writer, &response, request.keep_alive).is_err()
+            || !request.keep_alive
+        {
             return;
         }
     }
@@ -76,7 +82,9 @@ pub(crate) fn handle(request: &Request, lambda: &LocalLambda) -> Response {
     }
     let invocation = Invocation {
         event: request.body.clone(),
-        client_context: request.header("X-Amz-Client-Context").and_then(decode_base64),
+        client_context: request
+            .header("X-Amz-Client-Context")
+            .and_then(decode_base64),
         cognito_identity: None,
     };
     match lambda.invoke(invocation) {
@@ -88,18 +96,23 @@ pub(crate) fn handle(request: &Request, lambda: &LocalLambda) -> Response {
                 Err(_) => response.with_header("X-Amz-Function-Error", "Unhandled"),
             }
         }
-        Err(rejection @ Rejection::EventTooLarge { .. }) => {
-            Response::json(413, &json!({"Type": "User", "message": rejection.message()}))
-                .with_header("x-amzn-ErrorType", "RequestEntityTooLargeException")
+        Err(rejection @ Rejection::EventTooLarge { .. }) => Response::json(
+            413,
+            &json!({"Type": "User", "message": rejection.message()}),
+        )
+        .with_header("x-amzn-ErrorType", "RequestEntityTooLargeException"),
+        Err(rejection @ Rejection::ShutDown) => {
+            Response::json(500, &json!({"message": rejection.message()}))
         }
-        Err(rejection @ Rejection::ShutDown) => Response::json(500, &json!({"message": rejection.message()})),
     }
 }
 
 /// `/2015-03-31/functions/<any name>/invocations`, as the emulator accepts.
 fn is_invoke_path(target: &str) -> bool {
     let path = target.split('?').next().unwrap_or_default();
-    let Some(rest) = path.strip_prefix("/2015-03-31/functions/") else { return false };
+    let Some(rest) = path.strip_prefix("/2015-03-31/functions/") else {
+        return false;
+    };
     matches!(rest.split_once('/'), Some((name, "invocations")) if !name.is_empty() && !name.contains('/'))
 }
 
@@ -134,7 +147,9 @@ mod tests {
     #[test]
     fn accepts_any_function_name_like_the_emulator() {
         assert!(is_invoke_path(INVOKE_PATH));
-        assert!(is_invoke_path("/2015-03-31/functions/my-function/invocations?Qualifier=1"));
+        assert!(is_invoke_path(
+            "/2015-03-31/functions/my-function/invocations?Qualifier=1"
+        ));
         assert!(!is_invoke_path("/2015-03-31/functions//invocations"));
         assert!(!is_invoke_path("/2018-06-01/runtime/invocation/next"));
     }

@@ -239,8 +239,16 @@ fn read_chunked<R: Read>(reader: &mut BufReader<R>) -> Result<Vec<u8>, ReadError
 }
 
 /// Writes a whole response. `keep_alive` false adds `Connection: close`.
-pub fn write_response(out: &mut impl Write, response: &Response, keep_alive: bool) -> io::Result<()> {
-    let mut head = format!("HTTP/1.1 {} {}\r\n", response.status, reason(response.status));
+pub fn write_response(
+    out: &mut impl Write,
+    response: &Response,
+    keep_alive: bool,
+) -> io::Result<()> {
+    let mut head = format!(
+        "HTTP/1.1 {} {}\r\n",
+        response.status,
+        reason(response.status)
+    );
     for (name, value) in &response.headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -284,7 +292,10 @@ mod tests {
     fn reads_a_content_length_body_and_keeps_alive_by_default() {
         let (request, _) = parse(b"POST /x HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcEXTRA");
         let request = request.unwrap();
-        assert_eq!((request.method.as_str(), request.target.as_str()), ("POST", "/x"));
+        assert_eq!(
+            (request.method.as_str(), request.target.as_str()),
+            ("POST", "/x")
+        );
         assert_eq!(request.body, b"abc");
         assert!(request.keep_alive);
     }
@@ -308,12 +319,18 @@ mod tests {
         let (request, _) = parse(b"GET / HTTP/1.0\r\nX-Thing: 1\r\n\r\n");
         let request = request.unwrap();
         assert_eq!(request.header("x-THING"), Some("1"));
-        assert!(!request.keep_alive, "HTTP/1.0 closes unless asked otherwise");
+        assert!(
+            !request.keep_alive,
+            "HTTP/1.0 closes unless asked otherwise"
+        );
     }
 
     #[test]
     fn rejects_garbage_and_reports_a_clean_close() {
-        assert!(matches!(parse(b"hello\r\n\r\n").0, Err(ReadError::Malformed(400, _))));
+        assert!(matches!(
+            parse(b"hello\r\n\r\n").0,
+            Err(ReadError::Malformed(400, _))
+        ));
         assert!(matches!(parse(b"").0, Err(ReadError::Closed)));
     }
 }

@@ -77,10 +77,10 @@ impl LogPipe {
         self.write_marked(SYNC, &number.to_string());
         let count = self.acknowledged.count.lock().expect("ack lock");
         // Bounded: a reader that died must not hang the emulator.
-        let _ = self
-            .acknowledged
-            .changed
-            .wait_timeout_while(count, Duration::from_secs(5), |count| *count < number);
+        let _ =
+            self.acknowledged
+                .changed
+                .wait_timeout_while(count, Duration::from_secs(5), |count| *count < number);
     }
 
     fn write_marked(&self, marker: u8, text: &str) {
@@ -90,7 +90,11 @@ impl LogPipe {
         record.push(b'\n');
         // One write, under the pipe's atomic size for our short lines, so a
         // runtime writing at the same moment cannot split it.
-        let _ = self.writer.lock().expect("log writer lock").write_all(&record);
+        let _ = self
+            .writer
+            .lock()
+            .expect("log writer lock")
+            .write_all(&record);
     }
 
     /// Closes our end and waits (briefly) for the reader to drain what the
@@ -102,7 +106,12 @@ impl LogPipe {
     }
 }
 
-fn read_lines(mut reader: impl BufRead, recording: &Recording, echo: bool, acknowledged: &Acknowledged) {
+fn read_lines(
+    mut reader: impl BufRead,
+    recording: &Recording,
+    echo: bool,
+    acknowledged: &Acknowledged,
+) {
     let mut raw = Vec::new();
     loop {
         raw.clear();
@@ -113,15 +122,24 @@ fn read_lines(mut reader: impl BufRead, recording: &Recording, echo: bool, ackno
         if raw.last() == Some(&b'\n') {
             raw.pop();
         }
-        let (runtime_part, lambda_part) = match raw.iter().position(|&byte| byte == LAMBDA_LINE || byte == SYNC) {
+        let (runtime_part, lambda_part) = match raw
+            .iter()
+            .position(|&byte| byte == LAMBDA_LINE || byte == SYNC)
+        {
             Some(at) => (&raw[..at], Some(&raw[at..])),
             None => (&raw[..], None),
         };
         if !runtime_part.is_empty() || lambda_part.is_none() {
-            emit(recording, echo, String::from_utf8_lossy(runtime_part).into_owned());
+            emit(
+                recording,
+                echo,
+                String::from_utf8_lossy(runtime_part).into_owned(),
+            );
         }
         match lambda_part {
-            Some([LAMBDA_LINE, text @ ..]) => emit(recording, echo, String::from_utf8_lossy(text).into_owned()),
+            Some([LAMBDA_LINE, text @ ..]) => {
+                emit(recording, echo, String::from_utf8_lossy(text).into_owned())
+            }
             Some([SYNC, number @ ..]) => acknowledge(acknowledged, number),
             _ => {}
         }

@@ -56,7 +56,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = if options.serve { serve(options) } else { invoke_all(options) };
+    let result = if options.serve {
+        serve(options)
+    } else {
+        invoke_all(options)
+    };
     result.unwrap_or_else(|message| {
         eprintln!("local-lambda: {message}");
         ExitCode::from(2)
@@ -86,19 +90,30 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Option<Option
             event => events.push(event.to_string()),
         }
     }
-    let bootstrap = bootstrap.canonicalize().map_err(|error| format!("bootstrap {}: {error}", bootstrap.display()))?;
+    let bootstrap = bootstrap
+        .canonicalize()
+        .map_err(|error| format!("bootstrap {}: {error}", bootstrap.display()))?;
     let mut config = FunctionConfig::for_bootstrap(bootstrap);
     config.task_root = task_root.unwrap_or(config.task_root);
     config.handler = handler.unwrap_or(config.handler);
-    config.timeout = timeout.map(Duration::from_secs_f64).unwrap_or(config.timeout);
+    config.timeout = timeout
+        .map(Duration::from_secs_f64)
+        .unwrap_or(config.timeout);
     config.memory_mb = memory.unwrap_or(config.memory_mb);
     config.env = env;
     config.echo_log = true;
-    Ok(Some(Options { config, events, lines, serve, port }))
+    Ok(Some(Options {
+        config,
+        events,
+        lines,
+        serve,
+        port,
+    }))
 }
 
 fn parse_number<T: std::str::FromStr>(option: &str, text: &str) -> Result<T, String> {
-    text.parse().map_err(|_| format!("{option} expects a number, not {text:?}"))
+    text.parse()
+        .map_err(|_| format!("{option} expects a number, not {text:?}"))
 }
 
 fn parse_env(text: &str) -> Result<(String, String), String> {
@@ -113,7 +128,9 @@ fn collect_events(options: &Options) -> Result<Vec<Vec<u8>>, String> {
     let mut stdin = None;
     let mut read_stdin = || -> Result<Vec<u8>, String> {
         let mut buffer = Vec::new();
-        io::stdin().read_to_end(&mut buffer).map_err(|error| format!("reading stdin: {error}"))?;
+        io::stdin()
+            .read_to_end(&mut buffer)
+            .map_err(|error| format!("reading stdin: {error}"))?;
         Ok(stdin.get_or_insert(buffer).clone())
     };
     let mut events = Vec::new();
@@ -138,12 +155,17 @@ fn split_stdin(input: Vec<u8>, lines: bool) -> Vec<Vec<u8>> {
     if !lines {
         return vec![input];
     }
-    input.split(|&byte| byte == b'\n').filter(|line| !line.is_empty()).map(<[u8]>::to_vec).collect()
+    input
+        .split(|&byte| byte == b'\n')
+        .filter(|line| !line.is_empty())
+        .map(<[u8]>::to_vec)
+        .collect()
 }
 
 fn invoke_all(options: Options) -> Result<ExitCode, String> {
     let events = collect_events(&options)?;
-    let lambda = LocalLambda::start(options.config).map_err(|error| format!("cannot start: {error}"))?;
+    let lambda =
+        LocalLambda::start(options.config).map_err(|error| format!("cannot start: {error}"))?;
     let mut all_succeeded = true;
     for event in events {
         match lambda.invoke(Invocation::new(event)) {
@@ -158,13 +180,23 @@ fn invoke_all(options: Options) -> Result<ExitCode, String> {
         }
     }
     lambda.shutdown();
-    Ok(if all_succeeded { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if all_succeeded {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn serve(options: Options) -> Result<ExitCode, String> {
-    let lambda = Arc::new(LocalLambda::start(options.config).map_err(|error| format!("cannot start: {error}"))?);
-    let door = FrontDoor::start(lambda, options.port).map_err(|error| format!("cannot listen: {error}"))?;
-    eprintln!("local-lambda: serving; invoke with\n  curl -d '{{\"some\": \"request\"}}' {}", door.invoke_url());
+    let lambda = Arc::new(
+        LocalLambda::start(options.config).map_err(|error| format!("cannot start: {error}"))?,
+    );
+    let door = FrontDoor::start(lambda, options.port)
+        .map_err(|error| format!("cannot listen: {error}"))?;
+    eprintln!(
+        "local-lambda: serving; invoke with\n  curl -d '{{\"some\": \"request\"}}' {}",
+        door.invoke_url()
+    );
     loop {
         std::thread::park();
     }

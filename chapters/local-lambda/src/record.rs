@@ -45,7 +45,9 @@ pub struct Recording {
 impl Recording {
     fn lock(&self) -> MutexGuard<'_, Entries> {
         // A panic elsewhere must not hide what was recorded before it.
-        self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Records a request as it arrives and returns its place, to fill in the answer later.

@@ -36,8 +36,13 @@ pub(crate) struct Offer {
 #[derive(Debug, Clone)]
 pub(crate) enum Answer {
     Response(Vec<u8>),
-    Error { error_type: Option<String>, body: Vec<u8> },
-    TooLarge { size: usize },
+    Error {
+        error_type: Option<String>,
+        body: Vec<u8>,
+    },
+    TooLarge {
+        size: usize,
+    },
 }
 
 /// The runtime's state, named as Lambda names it in its
@@ -106,7 +111,9 @@ impl Sandbox {
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, SandboxState> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Runs `change` under the lock and wakes everyone waiting.
@@ -160,17 +167,26 @@ impl Sandbox {
     /// Answers one Runtime API request; `None` means close the connection
     /// without an answer (the environment was retired under a long poll).
     pub(crate) fn handle(&self, request: &Request) -> Option<Response> {
-        let Some(route) = request.target.strip_prefix(&format!("/{API_VERSION}/runtime/")) else {
+        let Some(route) = request
+            .target
+            .strip_prefix(&format!("/{API_VERSION}/runtime/"))
+        else {
             return Some(not_found());
         };
         let segments: Vec<&str> = route.split('/').collect();
         match (request.method.as_str(), segments.as_slice()) {
             ("GET", ["invocation", "next"]) => self.next(),
-            ("POST", ["invocation", id, "response"]) if !id.is_empty() => Some(self.response(id, request)),
-            ("POST", ["invocation", id, "error"]) if !id.is_empty() => Some(self.error(id, request)),
+            ("POST", ["invocation", id, "response"]) if !id.is_empty() => {
+                Some(self.response(id, request))
+            }
+            ("POST", ["invocation", id, "error"]) if !id.is_empty() => {
+                Some(self.error(id, request))
+            }
             ("POST", ["init", "error"]) => Some(self.init_error(request)),
             (_, ["invocation", "next"]) | (_, ["init", "error"]) => Some(method_not_allowed()),
-            (_, ["invocation", id, "response" | "error"]) if !id.is_empty() => Some(method_not_allowed()),
+            (_, ["invocation", id, "response" | "error"]) if !id.is_empty() => {
+                Some(method_not_allowed())
+            }
             _ => Some(not_found()),
         }
     }
@@ -206,7 +222,9 @@ impl Sandbox {
     fn response(&self, id: &str, request: &Request) -> Response {
         let too_large = request.body.len() > self.limits.response_bytes;
         let answer = if too_large {
-            Answer::TooLarge { size: request.body.len() }
+            Answer::TooLarge {
+                size: request.body.len(),
+            }
         } else {
             Answer::Response(request.body.clone())
         };
@@ -225,10 +243,14 @@ impl Sandbox {
 
     fn error(&self, id: &str, request: &Request) -> Response {
         let answer = Answer::Error {
-            error_type: request.header("Lambda-Runtime-Function-Error-Type").map(str::to_string),
+            error_type: request
+                .header("Lambda-Runtime-Function-Error-Type")
+                .map(str::to_string),
             body: request.body.clone(),
         };
-        self.accept_answer(id, answer).err().unwrap_or_else(accepted)
+        self.accept_answer(id, answer)
+            .err()
+            .unwrap_or_else(accepted)
     }
 
     /// Takes the runtime's answer for `id`, or the refusal Lambda gives.
@@ -253,7 +275,9 @@ impl Sandbox {
         }
         state.phase = Phase::InitError;
         state.init_error = Some(Answer::Error {
-            error_type: request.header("Lambda-Runtime-Function-Error-Type").map(str::to_string),
+            error_type: request
+                .header("Lambda-Runtime-Function-Error-Type")
+                .map(str::to_string),
             body: request.body.clone(),
         });
         self.changed.notify_all();
@@ -281,7 +305,10 @@ fn accepted() -> Response {
 }
 
 fn invalid_request_id() -> Response {
-    Response::json(400, &json!({"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"}))
+    Response::json(
+        400,
+        &json!({"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"}),
+    )
 }
 
 fn invalid_transition(from: Phase, to: Phase) -> Response {
@@ -290,7 +317,10 @@ fn invalid_transition(from: Phase, to: Phase) -> Response {
         from.name(),
         to.name()
     );
-    Response::json(403, &json!({"errorMessage": message, "errorType": "InvalidStateTransition"}))
+    Response::json(
+        403,
+        &json!({"errorMessage": message, "errorType": "InvalidStateTransition"}),
+    )
 }
 
 /// Lambda's Runtime API answers unknown paths as its Go router does.
@@ -310,7 +340,11 @@ pub(crate) struct RuntimeApi {
 
 impl RuntimeApi {
     /// Binds 127.0.0.1 on `port` (0 for any) and serves `sandbox` there.
-    pub(crate) fn start(sandbox: Arc<Sandbox>, port: u16, recording: Recording) -> std::io::Result<RuntimeApi> {
+    pub(crate) fn start(
+        sandbox: Arc<Sandbox>,
+        port: u16,
+        recording: Recording,
+    ) -> std::io::Result<RuntimeApi> {
         let listener = TcpListener::bind(("127.0.0.1", port))?;
         let address = listener.local_addr()?;
         let serving = sandbox.clone();
@@ -353,7 +387,9 @@ fn accept_loop(listener: TcpListener, sandbox: Arc<Sandbox>, recording: Recordin
 
 fn serve_connection(stream: TcpStream, sandbox: &Sandbox, recording: &Recording) {
     let _ = stream.set_nodelay(true);
-    let Ok(mut writer) = stream.try_clone() else { return };
+    let Ok(mut writer) = stream.try_clone() else {
+        return;
+    };
     let mut reader = BufReader::new(stream);
     loop {
         let request = match http::read_request(&mut reader, &mut writer) {
@@ -370,7 +406,9 @@ fn serve_connection(stream: TcpStream, sandbox: &Sandbox, recording: &Recording)
             return;
         };
         recording.response(index, &response);
-        if http::write_response(&mut writer, &response, request.keep_alive).is_err() || !request.keep_alive {
+        if http::write_response(&mut writer, &response, request.keep_alive).is_err()
+            || !request.keep_alive
+        {
             let _ = writer.flush();
             return;
         }

@@ -1,0 +1,710 @@
+//! Conformance of the local Lambda with real Lambda's Runtime API: every
+//! endpoint and status, the long poll, ordering, the exact payload limits,
+//! timeouts and crashes with restarts.
+//!
+//! Most tests play the runtime themselves over HTTP (the embedded mode);
+//! the process tests give the supervisor small bash bootstraps.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use harness::TaskRoot;
+use local_lambda::{FrontDoor, FunctionConfig, Invocation, LocalLambda, Rejection};
+use serde_json::{Value, json};
+use ureq::Agent;
+
+const NEXT: &str = "/2018-06-01/runtime/invocation/next";
+
+/// An HTTP client that returns error statuses instead of failing on them.
+fn client() -> Agent {
+    Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).expect("a JSON body")
+    }
+}
+
+fn answer(response: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answer {
+    let mut response = response.expect("the request went through");
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.to_string(),
+                value.to_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let status = response.status().as_u16();
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(64 << 20)
+        .read_to_vec()
+        .expect("a body");
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// A local Lambda whose runtime is this test, and the base URL of its API.
+fn embedded() -> (LocalLambda, String) {
+    let lambda = LocalLambda::start(FunctionConfig::embedded(".")).expect("start");
+    let base = format!(
+        "http://{}",
+        lambda.runtime_api().expect("an embedded API is up at once")
+    );
+    (lambda, base)
+}
+
+fn get(url: &str) -> Answer {
+    answer(client().get(url).call())
+}
+
+fn post(url: &str, body: &[u8]) -> Answer {
+    answer(client().post(url).send(body))
+}
+
+fn post_with_header(url: &str, header: (&str, &str), body: &[u8]) -> Answer {
+    answer(client().post(url).header(header.0, header.1).send(body))
+}
+
+fn response_url(base: &str, id: &str) -> String {
+    format!("{base}/2018-06-01/runtime/invocation/{id}/response")
+}
+
+fn error_url(base: &str, id: &str) -> String {
+    format!("{base}/2018-06-01/runtime/invocation/{id}/error")
+}
+
+fn request_id(event: &Answer) -> String {
+    event
+        .header("Lambda-Runtime-Aws-Request-Id")
+        .expect("a request id")
+        .to_string()
+}
+
+#[test]
+fn next_blocks_until_an_invocation_is_queued() {
+    let (lambda, base) = embedded();
+    let (sender, received) = mpsc::channel();
+    let url = format!("{base}{NEXT}");
+    thread::spawn(move || sender.send(get(&url)).unwrap());
+    assert!(
+        received.recv_timeout(Duration::from_millis(300)).is_err(),
+        "next answered with nothing queued"
+    );
+    let pending = lambda.submit(Invocation::new("hello"));
+    let event = received
+        .recv_timeout(Duration::from_secs(5))
+        .expect("next answers once there is an event");
+    assert_eq!(
+        (event.status, event.body.as_slice()),
+        (200, b"hello".as_slice())
+    );
+    post(&response_url(&base, &request_id(&event)), b"done");
+    assert_eq!(pending.wait().unwrap().body(), b"done");
+}
+
+#[test]
+fn next_carries_lambdas_headers() {
+    let (lambda, base) = embedded();
+    let pending = lambda.submit(Invocation {
+        event: b"{}".to_vec(),
+        client_context: Some(r#"{"client":{"app_title":"demo"}}"#.to_string()),
+        cognito_identity: Some(
+            r#"{"cognitoIdentityId":"id","cognitoIdentityPoolId":"pool"}"#.to_string(),
+        ),
+    });
+    let event = get(&format!("{base}{NEXT}"));
+    let id = request_id(&event);
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+    assert_eq!(&id[14..15], "4", "a random (version 4) UUID: {id}");
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    let deadline: u128 = event
+        .header("Lambda-Runtime-Deadline-Ms")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        deadline > now_ms && deadline <= now_ms + 3_000,
+        "deadline {deadline} is now + the 3 s timeout"
+    );
+    assert_eq!(
+        event.header("Lambda-Runtime-Invoked-Function-Arn"),
+        Some("arn:aws:lambda:us-east-1:123456789012:function:step-by-step")
+    );
+    assert!(
+        event
+            .header("Lambda-Runtime-Trace-Id")
+            .unwrap()
+            .starts_with("Root=1-")
+    );
+    assert_eq!(
+        event.header("Lambda-Runtime-Client-Context"),
+        Some(r#"{"client":{"app_title":"demo"}}"#)
+    );
+    assert!(
+        event
+            .header("Lambda-Runtime-Cognito-Identity")
+            .unwrap()
+            .contains("pool")
+    );
+    post(&response_url(&base, &id), b"ok");
+    pending.wait().unwrap();
+
+    let pending = lambda.submit(Invocation::new("{}"));
+    let plain = get(&format!("{base}{NEXT}"));
+    assert_eq!(
+        plain.header("Lambda-Runtime-Client-Context"),
+        None,
+        "only sent when the invocation has one"
+    );
+    assert_eq!(plain.header("Lambda-Runtime-Cognito-Identity"), None);
+    assert_ne!(request_id(&plain), id, "every invocation gets a fresh id");
+    post(&response_url(&base, &request_id(&plain)), b"ok");
+    pending.wait().unwrap();
+}
+
+#[test]
+fn response_is_accepted_and_reaches_the_caller_byte_for_byte() {
+    let (lambda, base) = embedded();
+    for body in [
+        b"".as_slice(),
+        b"\xff\xfe\x00 not UTF-8",
+        "unicode: \u{1F980}".as_bytes(),
+    ] {
+        let pending = lambda.submit(Invocation::new(body));
+        let event = get(&format!("{base}{NEXT}"));
+        assert_eq!(event.body, body, "the event arrives as sent");
+        let accepted = post(&response_url(&base, &request_id(&event)), body);
+        assert_eq!(accepted.status, 202);
+        assert_eq!(accepted.json(), json!({"status": "OK"}));
+        let outcome = pending.wait().unwrap();
+        assert_eq!(outcome.result, Ok(body.to_vec()));
+    }
+}
+
+#[test]
+fn error_is_accepted_with_its_type_and_document() {
+    let (lambda, base) = embedded();
+    let pending = lambda.submit(Invocation::new("{}"));
+    let id = request_id(&get(&format!("{base}{NEXT}")));
+    let document = br#"{"errorMessage":"boom","errorType":"HandlerFailed","stackTrace":[]}"#;
+    let accepted = post_with_header(
+        &error_url(&base, &id),
+        (
+            "Lambda-Runtime-Function-Error-Type",
+            "Runtime.HandlerFailed",
+        ),
+        document,
+    );
+    assert_eq!(
+        (accepted.status, accepted.json()),
+        (202, json!({"status": "OK"}))
+    );
+    let error = pending.wait().unwrap().result.unwrap_err();
+    assert_eq!(error.error_type, "Runtime.HandlerFailed");
+    assert_eq!(error.body, document);
+}
+
+#[test]
+fn unknown_and_already_answered_ids_are_refused() {
+    let (lambda, base) = embedded();
+    let unknown = post(&response_url(&base, "not-a-request"), b"x");
+    assert_eq!(
+        (unknown.status, unknown.json()),
+        (
+            400,
+            json!({"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"})
+        )
+    );
+
+    let pending = lambda.submit(Invocation::new("{}"));
+    let id = request_id(&get(&format!("{base}{NEXT}")));
+    assert_eq!(post(&response_url(&base, &id), b"first").status, 202);
+    let again = post(&response_url(&base, &id), b"second");
+    assert_eq!(
+        (again.status, again.json()["errorType"].clone()),
+        (400, json!("InvalidRequestID"))
+    );
+    let late_error = post(&error_url(&base, &id), b"{}");
+    assert_eq!(late_error.status, 400);
+    assert_eq!(
+        pending.wait().unwrap().body(),
+        b"first",
+        "the first answer stands"
+    );
+}
+
+#[test]
+fn init_error_is_accepted_only_during_init() {
+    let (lambda, base) = embedded();
+    let init_error_url = format!("{base}/2018-06-01/runtime/init/error");
+    let document = br#"{"errorMessage":"no handler","errorType":"Runtime.NoSuchHandler"}"#;
+    let accepted = post_with_header(
+        &init_error_url,
+        (
+            "Lambda-Runtime-Function-Error-Type",
+            "Runtime.NoSuchHandler",
+        ),
+        document,
+    );
+    assert_eq!(
+        (accepted.status, accepted.json()),
+        (202, json!({"status": "OK"}))
+    );
+    let again = post(&init_error_url, document);
+    assert_eq!(again.status, 403);
+    assert_eq!(
+        again.json(),
+        json!({
+            "errorMessage": "State transition from InitError to InitError failed for runtime. Error: State transition is not allowed",
+            "errorType": "InvalidStateTransition"
+        })
+    );
+    let next = get(&format!("{base}{NEXT}"));
+    assert_eq!(
+        (next.status, next.json()["errorType"].clone()),
+        (403, json!("InvalidStateTransition"))
+    );
+    drop(lambda);
+
+    let (lambda, base) = embedded();
+    let pending = lambda.submit(Invocation::new("{}"));
+    let id = request_id(&get(&format!("{base}{NEXT}")));
+    let late = post(&format!("{base}/2018-06-01/runtime/init/error"), document);
+    assert_eq!(late.status, 403, "after the first next, init is over");
+    assert!(
+        late.json()["errorMessage"]
+            .as_str()
+            .unwrap()
+            .starts_with("State transition from Ready to InitError")
+    );
+    post(&response_url(&base, &id), b"ok");
+    pending.wait().unwrap();
+}
+
+#[test]
+fn response_limit_is_exact_to_the_byte() {
+    let (lambda, base) = embedded();
+    let limit = 6 * 1024 * 1024 + 100;
+
+    let pending = lambda.submit(Invocation::new("{}"));
+    let id = request_id(&get(&format!("{base}{NEXT}")));
+    assert_eq!(
+        post(&response_url(&base, &id), &vec![b'a'; limit]).status,
+        202
+    );
+    assert_eq!(pending.wait().unwrap().body().len(), limit);
+
+    let pending = lambda.submit(Invocation::new("{}"));
+    let id = request_id(&get(&format!("{base}{NEXT}")));
+    let refused = post(&response_url(&base, &id), &vec![b'a'; limit + 1]);
+    assert_eq!(refused.status, 413);
+    assert_eq!(
+        refused.json(),
+        json!({"errorMessage": "Exceeded maximum allowed payload size (6291556 bytes).", "errorType": "RequestEntityTooLarge"})
+    );
+    let error = pending.wait().unwrap().result.unwrap_err();
+    assert_eq!(error.error_type, "Function.ResponseSizeTooLarge");
+    let document: Value = serde_json::from_slice(&error.body).unwrap();
+    assert_eq!(
+        document["errorMessage"],
+        "Response payload size (6291557 bytes) exceeded maximum allowed payload size (6291556 bytes)."
+    );
+
+    // The environment goes on: the runtime may take the next event.
+    let pending = lambda.submit(Invocation::new("after"));
+    let event = get(&format!("{base}{NEXT}"));
+    assert_eq!(event.body, b"after");
+    post(&response_url(&base, &request_id(&event)), b"ok");
+    assert!(pending.wait().unwrap().is_success());
+}
+
+#[test]
+fn event_limit_is_exact_to_the_byte() {
+    let (lambda, base) = embedded();
+    let limit = 6 * 1024 * 1024;
+    let pending = lambda.submit(Invocation::new(vec![b'e'; limit]));
+    let event = get(&format!("{base}{NEXT}"));
+    assert_eq!(event.body.len(), limit);
+    post(&response_url(&base, &request_id(&event)), b"ok");
+    assert!(pending.wait().unwrap().is_success());
+
+    let refused = lambda
+        .invoke(Invocation::new(vec![b'e'; limit + 1]))
+        .unwrap_err();
+    assert_eq!(
+        refused,
+        Rejection::EventTooLarge {
+            size: limit + 1,
+            limit
+        }
+    );
+    assert_eq!(
+        refused.message(),
+        "Request must be smaller than 6291456 bytes for the InvokeFunction operation"
+    );
+}
+
+#[test]
+fn invocations_are_served_one_at_a_time_in_order() {
+    let (lambda, base) = embedded();
+    let pending: Vec<_> = (1..=4)
+        .map(|number| lambda.submit(Invocation::new(format!("event {number}"))))
+        .collect();
+    for number in 1..=4 {
+        let event = get(&format!("{base}{NEXT}"));
+        assert_eq!(event.body, format!("event {number}").into_bytes());
+        post(
+            &response_url(&base, &request_id(&event)),
+            format!("answer {number}").as_bytes(),
+        );
+    }
+    for (number, pending) in (1..=4).zip(pending) {
+        assert_eq!(
+            pending.wait().unwrap().body(),
+            format!("answer {number}").as_bytes()
+        );
+    }
+}
+
+#[test]
+fn malformed_paths_and_methods_get_the_routers_answers() {
+    let (_lambda, base) = embedded();
+    for path in [
+        "/2018-06-01/runtime/invocation//response",
+        "/2018-06-01/runtime/nope",
+        "/runtime/invocation/next",
+        "/",
+    ] {
+        let answer = post(&format!("{base}{path}"), b"");
+        assert_eq!(
+            (answer.status, answer.body.as_slice()),
+            (404, b"404 page not found\n".as_slice()),
+            "{path}"
+        );
+    }
+    assert_eq!(post(&format!("{base}{NEXT}"), b"").status, 405);
+    assert_eq!(
+        get(&format!("{base}/2018-06-01/runtime/init/error")).status,
+        405
+    );
+
+    // Bytes that are not HTTP at all get a 400 and a closed connection.
+    let mut raw = TcpStream::connect(base.trim_start_matches("http://")).unwrap();
+    raw.write_all(b"nonsense\r\n\r\n").unwrap();
+    let mut reply = String::new();
+    raw.read_to_string(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 400"), "{reply}");
+}
+
+#[test]
+fn every_exchange_is_recorded() {
+    let (lambda, base) = embedded();
+    let pending = lambda.submit(Invocation::new("ping"));
+    let id = request_id(&get(&format!("{base}{NEXT}")));
+    post_with_header(
+        &response_url(&base, &id),
+        ("Content-Type", "text/plain"),
+        b"pong",
+    );
+    pending.wait().unwrap();
+    let exchanges = lambda.recording().exchanges();
+    assert_eq!(exchanges.len(), 2);
+    assert_eq!(
+        (
+            exchanges[0].method.as_str(),
+            exchanges[0].path.as_str(),
+            exchanges[0].status
+        ),
+        ("GET", NEXT, Some(200))
+    );
+    assert!(
+        exchanges[0]
+            .response_headers
+            .iter()
+            .any(|(name, value)| name == "lambda-runtime-aws-request-id" && *value == id)
+    );
+    assert_eq!(exchanges[1].request_body, b"pong");
+    assert_eq!(
+        exchanges[1].request_headers,
+        [("content-type".to_string(), "text/plain".to_string())]
+    );
+    assert_eq!(exchanges[1].status, Some(202));
+    let log = lambda.recording().log();
+    assert!(log[0].starts_with("START RequestId: ") && log[0].ends_with(" Version: $LATEST"));
+    assert_eq!(log[1], format!("END RequestId: {id}"));
+    assert!(log[2].starts_with(&format!("REPORT RequestId: {id}\tDuration: ")));
+}
+
+/// A bash bootstrap that speaks the Runtime API with curl, answering each
+/// event with `body` after running `before` (shell code, for sleeps and exits).
+fn scripted_runtime(task: &TaskRoot, before: &str) -> FunctionConfig {
+    let script = format!(
+        r#"#!/bin/bash
+set -u
+api="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime"
+while true; do
+  headers=$(mktemp)
+  event=$(curl -sS -D "$headers" "$api/invocation/next")
+  id=$(grep -i '^lambda-runtime-aws-request-id:' "$headers" | cut -d' ' -f2 | tr -d '\r')
+  rm -f "$headers"
+  {before}
+  curl -sS -o /dev/null "$api/invocation/$id/response" --data-binary "echo:$event"
+done
+"#
+    );
+    task.write_executable("bootstrap", script);
+    let mut config = task.config("bootstrap");
+    config.timeout = Duration::from_millis(800);
+    config
+}
+
+#[test]
+fn a_runtime_past_its_deadline_is_killed_and_the_next_invocation_starts_cold() {
+    let task = TaskRoot::new();
+    let lambda = LocalLambda::start(scripted_runtime(
+        &task,
+        r#"[ "$event" = slow ] && sleep 30"#,
+    ))
+    .unwrap();
+    let first = lambda.invoke(Invocation::new("fast")).unwrap();
+    assert_eq!(first.body(), b"echo:fast");
+    assert!(
+        first.init_duration.is_some(),
+        "the first invocation is a cold start"
+    );
+
+    let slow = lambda.invoke(Invocation::new("slow")).unwrap();
+    let error = slow.result.unwrap_err();
+    assert_eq!(error.error_type, "Sandbox.Timedout");
+    let document: Value = serde_json::from_slice(&error.body).unwrap();
+    assert_eq!(
+        document["errorMessage"],
+        format!(
+            "RequestId: {} Error: Task timed out after 0.80 seconds",
+            slow.request_id
+        )
+    );
+
+    let after = lambda.invoke(Invocation::new("fast")).unwrap();
+    assert_eq!(after.body(), b"echo:fast");
+    assert!(
+        after.init_duration.is_some(),
+        "a fresh runtime after the timeout"
+    );
+    lambda.shutdown();
+    let log = lambda.recording().log().join("\n");
+    assert!(
+        log.contains(&format!(
+            "{} Task timed out after 0.80 seconds",
+            slow.request_id
+        )),
+        "{log}"
+    );
+    assert!(log.contains("Status: timeout"), "{log}");
+}
+
+#[test]
+fn a_runtime_that_exits_fails_the_invocation_in_flight_and_is_restarted() {
+    let task = TaskRoot::new();
+    let lambda =
+        LocalLambda::start(scripted_runtime(&task, r#"[ "$event" = crash ] && exit 7"#)).unwrap();
+    let crashed = lambda.invoke(Invocation::new("crash")).unwrap();
+    let error = crashed.result.unwrap_err();
+    assert_eq!(error.error_type, "Runtime.ExitError");
+    let document: Value = serde_json::from_slice(&error.body).unwrap();
+    assert_eq!(
+        document["errorMessage"],
+        format!(
+            "RequestId: {} Error: Runtime exited with error: exit status 7",
+            crashed.request_id
+        )
+    );
+    let next = lambda.invoke(Invocation::new("fine")).unwrap();
+    assert_eq!(next.body(), b"echo:fine");
+    assert!(
+        next.init_duration.is_some(),
+        "restarted for the next invocation"
+    );
+}
+
+#[test]
+fn a_runtime_that_exits_during_init_fails_the_invocation_without_hanging() {
+    let task = TaskRoot::new();
+    task.write_executable(
+        "bootstrap",
+        "#!/bin/bash\necho 'cannot start' >&2\nexit 3\n",
+    );
+    let lambda = LocalLambda::start(task.config("bootstrap")).unwrap();
+    let outcome = lambda.invoke(Invocation::new("{}")).unwrap();
+    let error = outcome.result.unwrap_err();
+    assert_eq!(error.error_type, "Runtime.ExitError");
+    assert!(
+        String::from_utf8_lossy(&error.body).contains("Runtime exited with error: exit status 3")
+    );
+    lambda.shutdown();
+    let log = lambda.recording().log();
+    assert!(log.contains(&"cannot start".to_string()), "{log:?}");
+    assert!(
+        log.iter()
+            .any(|line| line.starts_with("INIT_REPORT") && line.contains("Status: error")),
+        "{log:?}"
+    );
+}
+
+#[test]
+fn an_init_error_reported_by_the_runtime_becomes_the_invocations_error() {
+    let task = TaskRoot::new();
+    task.write_executable(
+        "bootstrap",
+        r#"#!/bin/bash
+curl -sS -o /dev/null -H 'Lambda-Runtime-Function-Error-Type: Runtime.NoSuchHandler' \
+  --data-binary '{"errorMessage":"function.sh not found","errorType":"Runtime.NoSuchHandler"}' \
+  "http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/init/error"
+exit 1
+"#,
+    );
+    let lambda = LocalLambda::start(task.config("bootstrap")).unwrap();
+    let error = lambda
+        .invoke(Invocation::new("{}"))
+        .unwrap()
+        .result
+        .unwrap_err();
+    assert_eq!(error.error_type, "Runtime.NoSuchHandler");
+    assert_eq!(
+        error.body,
+        br#"{"errorMessage":"function.sh not found","errorType":"Runtime.NoSuchHandler"}"#
+    );
+}
+
+#[test]
+fn a_bootstrap_that_cannot_start_is_an_invalid_entrypoint() {
+    let task = TaskRoot::new();
+    task.write("bootstrap", "#!/bin/bash\n"); // not executable
+    let lambda = LocalLambda::start(task.config("bootstrap")).unwrap();
+    let error = lambda
+        .invoke(Invocation::new("{}"))
+        .unwrap()
+        .result
+        .unwrap_err();
+    assert_eq!(error.error_type, "Runtime.InvalidEntrypoint");
+    assert!(
+        String::from_utf8_lossy(&error.body).contains("bootstrap: permission denied"),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn the_runtime_sees_lambdas_environment() {
+    let task = TaskRoot::new();
+    task.write_executable(
+        "bootstrap",
+        r#"#!/bin/bash
+api="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime"
+headers=$(mktemp)
+curl -sS -D "$headers" -o /dev/null "$api/invocation/next"
+id=$(grep -i '^lambda-runtime-aws-request-id:' "$headers" | cut -d' ' -f2 | tr -d '\r')
+env | sort | grep -E '^(_HANDLER|AWS_[A-Z_]*|LAMBDA_[A-Z_]*|TZ|LANG|PATH)=' > "$headers.env"
+curl -sS -o /dev/null --data-binary "@$headers.env" "$api/invocation/$id/response"
+sleep 30
+"#,
+    );
+    let mut config = task.config("bootstrap");
+    config.env.push(("EXTRA".to_string(), "yes".to_string()));
+    let lambda = LocalLambda::start(config).unwrap();
+    let outcome = lambda.invoke(Invocation::new("{}")).unwrap();
+    let env = String::from_utf8(outcome.body().to_vec()).unwrap();
+    let task_root = task.path().display().to_string();
+    for expected in [
+        "_HANDLER=function.handler".to_string(),
+        format!("LAMBDA_TASK_ROOT={task_root}"),
+        "LAMBDA_RUNTIME_DIR=/var/runtime".to_string(),
+        "AWS_LAMBDA_FUNCTION_NAME=step-by-step".to_string(),
+        "AWS_LAMBDA_FUNCTION_VERSION=$LATEST".to_string(),
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128".to_string(),
+        "AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/step-by-step".to_string(),
+        "AWS_LAMBDA_INITIALIZATION_TYPE=on-demand".to_string(),
+        "AWS_REGION=us-east-1".to_string(),
+        "AWS_DEFAULT_REGION=us-east-1".to_string(),
+        "TZ=:UTC".to_string(),
+        "LANG=en_US.UTF-8".to_string(),
+        "PATH=/usr/local/bin:/usr/bin/:/bin:/opt/bin".to_string(),
+    ] {
+        assert!(
+            env.lines().any(|line| line == expected),
+            "missing {expected} in:\n{env}"
+        );
+    }
+    assert!(
+        env.contains("AWS_LAMBDA_RUNTIME_API=127.0.0.1:"),
+        "host:port, as on Lambda:\n{env}"
+    );
+    assert!(env.contains("AWS_LAMBDA_LOG_STREAM_NAME=20"), "{env}");
+    assert!(!env.contains("EXTRA"), "only the listed names were printed");
+}
+
+#[test]
+fn the_front_door_invokes_like_the_runtime_interface_emulator() {
+    let task = TaskRoot::new();
+    let lambda = std::sync::Arc::new(
+        LocalLambda::start(scripted_runtime(&task, r#"[ "$event" = crash ] && exit 1"#)).unwrap(),
+    );
+    let door = FrontDoor::start(lambda.clone(), 0).unwrap();
+    let ok = post(&door.invoke_url(), br#"{"some": "request"}"#);
+    assert_eq!(
+        (ok.status, ok.body.as_slice()),
+        (200, br#"echo:{"some": "request"}"#.as_slice())
+    );
+    assert_eq!(ok.header("X-Amz-Function-Error"), None);
+
+    let failed = post(&door.invoke_url(), b"crash");
+    assert_eq!(
+        (failed.status, failed.header("X-Amz-Function-Error")),
+        (200, Some("Unhandled"))
+    );
+    assert_eq!(failed.json()["errorType"], "Runtime.ExitError");
+
+    let too_large = post(&door.invoke_url(), &vec![b'x'; 6 * 1024 * 1024 + 1]);
+    assert_eq!(too_large.status, 413);
+    assert_eq!(
+        too_large.header("x-amzn-ErrorType"),
+        Some("RequestEntityTooLargeException")
+    );
+    assert_eq!(
+        too_large.json()["message"],
+        "Request must be smaller than 6291456 bytes for the InvokeFunction operation"
+    );
+
+    let elsewhere = post(&door.invoke_url().replace("invocations", "nope"), b"{}");
+    assert_eq!(elsewhere.status, 404);
+}

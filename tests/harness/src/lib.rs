@@ -1,0 +1,377 @@
+//! The test harness every chapter uses: run a bootstrap (bash or Rust)
+//! against the local Lambda with given events and task files, and get back a
+//! transcript in which everything that changes from run to run (request ids,
+//! trace ids, deadlines, ports, durations, temp paths) is replaced by a
+//! stable placeholder, ready for `insta` and for `assert_eq!`.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use local_lambda::{Exchange, FunctionConfig, Invocation, LocalLambda, Outcome, Rejection};
+use regex::Regex;
+
+/// The workspace's root folder.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
+}
+
+/// The folder of the bash original: `bootstrap` and `function.sh`.
+pub fn bash_original() -> PathBuf {
+    workspace_root().join("chapters/bash-original")
+}
+
+/// A throwaway folder standing in for `/var/task`, removed when dropped.
+pub struct TaskRoot {
+    path: PathBuf,
+}
+
+impl TaskRoot {
+    /// An empty task root under the system's temp folder.
+    pub fn new() -> TaskRoot {
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "step-by-step-task-{}-{}",
+            std::process::id(),
+            COUNT.fetch_add(1, Ordering::Relaxed)
+        );
+        let path = std::env::temp_dir().join(name);
+        let _ = fs::remove_dir_all(&path);
+        fs::create_dir_all(&path).expect("create a task root");
+        TaskRoot {
+            path: path.canonicalize().expect("task root path"),
+        }
+    }
+
+    /// A task root holding copies of the bash original's `bootstrap` and `function.sh`.
+    pub fn with_bash_original() -> TaskRoot {
+        let task = TaskRoot::new();
+        task.copy_in(&bash_original().join("bootstrap"));
+        task.copy_in(&bash_original().join("function.sh"));
+        task
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes a file, creating folders as needed; returns its path.
+    pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path.join(name);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).expect("create folders in the task root");
+        }
+        fs::write(&path, contents).expect("write a task file");
+        path
+    }
+
+    /// Writes an executable file, such as a `bootstrap`.
+    pub fn write_executable(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.write(name, contents);
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).expect("make it executable");
+        path
+    }
+
+    /// Copies a file in under its own name, keeping its permissions.
+    pub fn copy_in(&self, source: &Path) -> PathBuf {
+        let target = self.path.join(source.file_name().expect("a file name"));
+        fs::copy(source, &target)
+            .unwrap_or_else(|error| panic!("copy {}: {error}", source.display()));
+        target
+    }
+
+    /// A function configuration that runs `bootstrap` (a file in this task root).
+    pub fn config(&self, bootstrap: &str) -> FunctionConfig {
+        FunctionConfig::for_bootstrap(self.path.join(bootstrap))
+    }
+}
+
+impl Default for TaskRoot {
+    fn default() -> TaskRoot {
+        TaskRoot::new()
+    }
+}
+
+impl Drop for TaskRoot {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.path);
+    }
+}
+
+/// Everything one run showed: the outcomes in order, the Runtime API
+/// exchanges and the function's log.
+pub struct Run {
+    pub events: Vec<Invocation>,
+    pub outcomes: Vec<Result<Outcome, Rejection>>,
+    pub exchanges: Vec<Exchange>,
+    pub log: Vec<String>,
+    /// Raw values to hide, each with its placeholder, longest first.
+    replacements: Vec<(String, String)>,
+}
+
+/// Runs `config`'s bootstrap with each event in turn, then shuts the local
+/// Lambda down (the runtime is killed while it waits on its next `next`).
+pub fn run(config: FunctionConfig, events: &[Invocation]) -> Run {
+    let mut replacements = vec![(
+        config.task_root.display().to_string(),
+        "<task-root>".to_string(),
+    )];
+    if let Ok(real) = config.task_root.canonicalize() {
+        replacements.push((real.display().to_string(), "<task-root>".to_string()));
+    }
+    let lambda = LocalLambda::start(config).expect("start the local Lambda");
+    let outcomes: Vec<_> = events
+        .iter()
+        .map(|event| lambda.invoke(event.clone()))
+        .collect();
+    lambda.shutdown();
+    let recording = lambda.recording();
+    let mut run = Run {
+        events: events.to_vec(),
+        outcomes,
+        exchanges: recording.exchanges(),
+        log: recording.log(),
+        replacements,
+    };
+    run.collect_replacements();
+    run
+}
+
+/// Events from text, for the common case.
+pub fn events(texts: &[&str]) -> Vec<Invocation> {
+    texts.iter().map(|text| Invocation::new(*text)).collect()
+}
+
+/// Sets a shorter function timeout, for tests of timeouts.
+pub fn with_timeout(mut config: FunctionConfig, timeout: Duration) -> FunctionConfig {
+    config.timeout = timeout;
+    config
+}
+
+impl Run {
+    fn collect_replacements(&mut self) {
+        let mut request_ids = Vec::new();
+        for outcome in self.outcomes.iter().flatten() {
+            push_unique(&mut request_ids, outcome.request_id.clone());
+        }
+        let mut trace_ids = Vec::new();
+        for exchange in &self.exchanges {
+            for (name, value) in &exchange.response_headers {
+                match name.as_str() {
+                    "lambda-runtime-aws-request-id" => push_unique(&mut request_ids, value.clone()),
+                    "lambda-runtime-trace-id" => push_unique(&mut trace_ids, value.clone()),
+                    _ => {}
+                }
+            }
+        }
+        for (number, id) in request_ids.into_iter().enumerate() {
+            self.replacements
+                .push((id, format!("<request-id-{}>", number + 1)));
+        }
+        for (number, id) in trace_ids.into_iter().enumerate() {
+            self.replacements
+                .push((id, format!("<trace-id-{}>", number + 1)));
+        }
+        self.replacements
+            .sort_by_key(|(raw, _)| std::cmp::Reverse(raw.len()));
+    }
+
+    /// Replaces every run-specific value in `text` with its placeholder.
+    pub fn normalise(&self, text: &str) -> String {
+        let mut text = text.to_string();
+        for (raw, placeholder) in &self.replacements {
+            text = text.replace(raw.as_str(), placeholder);
+        }
+        for (pattern, replacement) in patterns() {
+            text = pattern.replace_all(&text, *replacement).into_owned();
+        }
+        text
+    }
+
+    /// The results as the caller saw them, one line each.
+    pub fn results(&self) -> String {
+        let mut out = String::new();
+        for (number, (event, outcome)) in self.events.iter().zip(&self.outcomes).enumerate() {
+            out.push_str(&format!(
+                "invocation {}: {}\n",
+                number + 1,
+                show_body(&event.event)
+            ));
+            let line = match outcome {
+                Ok(outcome) => match &outcome.result {
+                    Ok(body) => format!("  ok: {}", show_body(body)),
+                    Err(error) => {
+                        format!("  error {}: {}", error.error_type, show_body(&error.body))
+                    }
+                },
+                Err(rejection) => format!("  refused: {rejection}"),
+            };
+            out.push_str(&line);
+            out.push('\n');
+        }
+        self.normalise(&out)
+    }
+
+    /// The Runtime API exchanges, in the order the requests arrived.
+    pub fn api(&self) -> String {
+        let mut out = String::new();
+        for exchange in &self.exchanges {
+            out.push_str(&format!("{} {}\n", exchange.method, exchange.path));
+            show_headers_and_body(
+                &mut out,
+                &exchange.request_headers,
+                &exchange.request_body,
+                &exchange.method,
+            );
+            match exchange.status {
+                Some(status) => {
+                    out.push_str(&format!("  -> {status}\n"));
+                    show_headers_and_body(
+                        &mut out,
+                        &exchange.response_headers,
+                        &exchange.response_body,
+                        "",
+                    );
+                }
+                None => out.push_str("  -> no answer: the environment shut down while it waited\n"),
+            }
+        }
+        self.normalise(&out)
+    }
+
+    /// The function's log, one line per line.
+    pub fn log_text(&self) -> String {
+        let mut out = String::new();
+        for line in &self.log {
+            out.push_str(line);
+            out.push('\n');
+        }
+        self.normalise(&out)
+    }
+
+    /// The whole transcript: results, exchanges, log.
+    pub fn transcript(&self) -> String {
+        format!(
+            "== results ==\n{}\n== runtime api ==\n{}\n== log ==\n{}",
+            self.results(),
+            self.api(),
+            self.log_text()
+        )
+    }
+}
+
+fn push_unique(list: &mut Vec<String>, value: String) {
+    if !value.is_empty() && !list.contains(&value) {
+        list.push(value);
+    }
+}
+
+fn show_headers_and_body(
+    out: &mut String,
+    headers: &[(String, String)],
+    body: &[u8],
+    method: &str,
+) {
+    for (name, value) in headers {
+        out.push_str(&format!("     {name}: {value}\n"));
+    }
+    if !body.is_empty() || method == "POST" {
+        out.push_str(&format!("     body: {}\n", show_body(body)));
+    }
+}
+
+/// A body as a reader should see it: text as it is but for escaped control
+/// characters, long bodies shortened, bytes that are not UTF-8 as hex.
+pub fn show_body(body: &[u8]) -> String {
+    const LONG: usize = 160;
+    let Ok(text) = std::str::from_utf8(body) else {
+        let shown: Vec<String> = body
+            .iter()
+            .take(24)
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        return format!(
+            "<{} bytes, not UTF-8: {}{}>",
+            body.len(),
+            shown.join(" "),
+            if body.len() > 24 { " …" } else { "" }
+        );
+    };
+    if text.is_empty() {
+        return "<empty>".to_string();
+    }
+    if text.chars().count() > LONG {
+        let head: String = text.chars().take(40).collect();
+        let tail: String = text
+            .chars()
+            .rev()
+            .take(20)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        return format!(
+            "<{} bytes: {} … {}>",
+            body.len(),
+            escape_controls(&head),
+            escape_controls(&tail)
+        );
+    }
+    escape_controls(text)
+}
+
+/// Text with its control characters written as escapes (`\n`, `\r`, `\0`, ...),
+/// so a body's exact bytes show on one line.
+fn escape_controls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\0' => out.push_str("\\0"),
+            control if control.is_control() => out.push_str(&format!("\\x{:02x}", control as u32)),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// What varies between runs beyond the recorded ids, and how it is shown.
+fn patterns() -> &'static [(Regex, &'static str)] {
+    static PATTERNS: std::sync::OnceLock<Vec<(Regex, &'static str)>> = std::sync::OnceLock::new();
+    PATTERNS.get_or_init(|| {
+        [
+            (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", "<timestamp>"),
+            (
+                r"lambda-runtime-deadline-ms: \d+",
+                "lambda-runtime-deadline-ms: <deadline>",
+            ),
+            (r"127\.0\.0\.1:\d+", "127.0.0.1:<port>"),
+            (r"Init Duration: [\d.]+ ms", "Init Duration: <ms>"),
+            (r"Billed Duration: \d+ ms", "Billed Duration: <ms>"),
+            (r"\bDuration: [\d.]+ ms", "Duration: <ms>"),
+            (r"Max Memory Used: \d+ MB", "Max Memory Used: <mb>"),
+            // curl's progress meter (shown when its output is not a terminal): its numbers are timings.
+            (r"(?m)^.*--:--:--.*$", "<curl progress meter>"),
+            (r"/tmp/tmp\.\w+", "<mktemp file>"),
+        ]
+        .into_iter()
+        .map(|(pattern, replacement)| (Regex::new(pattern).expect("a valid pattern"), replacement))
+        .collect()
+    })
+}
+
+/// insta settings shared by every snapshot: no expression in the header, so
+/// the book can include a snapshot's body from a known line.
+pub fn snapshot_settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_omit_expression(true);
+    settings.set_prepend_module_to_snapshot(false);
+    settings
+}
