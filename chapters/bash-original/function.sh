@@ -1,7 +1,7 @@
 # ANCHOR: all
 # The tutorial's example function. _HANDLER=function.handler means: this
 # file, and the shell function below.
-# shellcheck disable=SC2086  # the unquoted echo is the tutorial's, kept for study
+# shellcheck shell=bash disable=SC2086,SC2089,SC2090  # the tutorial's unquoted echo, kept for study
 
 # ANCHOR: handler
 handler () {

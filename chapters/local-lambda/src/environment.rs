@@ -646,11 +646,13 @@ impl Supervisor {
                         .wait_until(grace, |state| state.waiting > 0 || state.exited.is_some()),
                 );
             }
+            // ANCHOR: kill-group
             // SAFETY: kill(2) with a negative pid signals the process group the
             // runtime leads; it touches no memory of ours.
             unsafe {
                 libc::kill(-(pid as libc::pid_t), libc::SIGKILL);
             }
+            // ANCHOR_END: kill-group
             drop(
                 environment
                     .sandbox()

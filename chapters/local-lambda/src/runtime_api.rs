@@ -174,6 +174,7 @@ impl Sandbox {
             return Some(not_found());
         };
         let segments: Vec<&str> = route.split('/').collect();
+        // ANCHOR: routes
         match (request.method.as_str(), segments.as_slice()) {
             ("GET", ["invocation", "next"]) => self.next(),
             ("POST", ["invocation", id, "response"]) if !id.is_empty() => {
@@ -189,8 +190,10 @@ impl Sandbox {
             }
             _ => Some(not_found()),
         }
+        // ANCHOR_END: routes
     }
 
+    // ANCHOR: next
     fn next(&self) -> Option<Response> {
         let mut state = self.lock();
         match state.phase {
@@ -218,6 +221,7 @@ impl Sandbox {
         self.changed.notify_all();
         Some(event_response(offer))
     }
+    // ANCHOR_END: next
 
     fn response(&self, id: &str, request: &Request) -> Response {
         let too_large = request.body.len() > self.limits.response_bytes;
@@ -253,6 +257,7 @@ impl Sandbox {
             .unwrap_or_else(accepted)
     }
 
+    // ANCHOR: accept-answer
     /// Takes the runtime's answer for `id`, or the refusal Lambda gives.
     fn accept_answer(&self, id: &str, answer: Answer) -> Result<(), Response> {
         let mut state = self.lock();
@@ -267,6 +272,7 @@ impl Sandbox {
         self.changed.notify_all();
         Ok(())
     }
+    // ANCHOR_END: accept-answer
 
     fn init_error(&self, request: &Request) -> Response {
         let mut state = self.lock();

@@ -342,6 +342,28 @@ fn escape_controls(text: &str) -> String {
     out
 }
 
+/// Normalises output that did not come through [`run`], such as a command's
+/// stdout and stderr: UUIDs become `<request-id-N>` in order of appearance,
+/// the workspace's path `<workspace>`, and the usual patterns apply.
+pub fn normalise_output(text: &str) -> String {
+    static UUID: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let uuid = UUID.get_or_init(|| {
+        Regex::new(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").expect("valid")
+    });
+    let mut ids: Vec<String> = Vec::new();
+    for found in uuid.find_iter(text) {
+        push_unique(&mut ids, found.as_str().to_string());
+    }
+    let mut text = text.replace(&workspace_root().display().to_string(), "<workspace>");
+    for (number, id) in ids.iter().enumerate() {
+        text = text.replace(id.as_str(), &format!("<request-id-{}>", number + 1));
+    }
+    for (pattern, replacement) in patterns() {
+        text = pattern.replace_all(&text, *replacement).into_owned();
+    }
+    text
+}
+
 /// What varies between runs beyond the recorded ids, and how it is shown.
 fn patterns() -> &'static [(Regex, &'static str)] {
     static PATTERNS: std::sync::OnceLock<Vec<(Regex, &'static str)>> = std::sync::OnceLock::new();

@@ -1,0 +1,479 @@
+//! Checks the book the way a careful reviewer would, because mdBook itself
+//! does not: a missing `{{#include}}` file is only logged (the raw directive
+//! stays in the page), an unknown anchor renders as an empty block, and an
+//! untagged code fence is taken for Rust.
+//!
+//! [`check`] loads and builds the book with mdBook's own library and returns
+//! every problem it finds, each naming the page and what is wrong.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use mdbook_driver::MDBook;
+use mdbook_driver::builtin_renderers::MarkdownRenderer;
+use regex::Regex;
+
+/// One thing wrong with the book.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Problem {
+    /// The page, relative to the book's source folder.
+    pub page: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "{}: {}", self.page, self.message)
+    }
+}
+
+/// Languages whose blocks must come from tested files, not be typed into a page.
+const TESTED_LANGUAGES: [&str; 3] = ["rust", "bash", "sh"];
+/// The most lines a hand-written block of those languages may have.
+const MAX_PASTED_LINES: usize = 3;
+
+/// Loads, checks and builds the book at `root` (the folder with `book.toml`),
+/// writing the HTML into `build_dir`. `crates` are folder names that must
+/// each be named by some page (the chapters).
+pub fn check(root: &Path, build_dir: &Path, crates: &[String]) -> Vec<Problem> {
+    let mut book = match MDBook::load(root) {
+        Ok(book) => book,
+        Err(error) => {
+            return vec![problem(
+                "book.toml",
+                format!("mdBook cannot load the book: {error:#}"),
+            )];
+        }
+    };
+    let source = book.source_dir();
+    let mut problems = Vec::new();
+    let mut all_text = String::new();
+    for chapter in book.book.chapters() {
+        let Some(path) = &chapter.source_path else {
+            continue;
+        };
+        let page = path.display().to_string();
+        let raw = fs::read_to_string(source.join(path)).unwrap_or_default();
+        let page_dir = source
+            .join(path)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| source.clone());
+        problems.extend(check_includes(&page, &raw, &page_dir));
+        problems.extend(check_fences(&page, &raw));
+        problems.extend(check_links(&page, &raw, &page_dir));
+        all_text.push_str(&raw);
+    }
+    for name in crates {
+        if !all_text.contains(name.as_str()) {
+            problems.push(problem(
+                "SUMMARY.md",
+                format!("no page names chapters/{name}"),
+            ));
+        }
+    }
+    match book.preprocess_book(&MarkdownRenderer::new()) {
+        Ok((expanded, _)) => {
+            for chapter in expanded.chapters() {
+                let page = chapter
+                    .source_path
+                    .as_ref()
+                    .map(|path| path.display().to_string())
+                    .unwrap_or_default();
+                if chapter.content.contains("{{#") {
+                    problems.push(problem(
+                        &page,
+                        "a {{# directive was left unexpanded".to_string(),
+                    ));
+                }
+            }
+        }
+        Err(error) => problems.push(problem("book", format!("preprocessing failed: {error:#}"))),
+    }
+    book.config.build.build_dir = build_dir.to_path_buf();
+    if let Err(error) = book.build() {
+        problems.push(problem("book", format!("the HTML build failed: {error:#}")));
+    }
+    problems.sort();
+    problems
+}
+
+fn problem(page: &str, message: String) -> Problem {
+    Problem {
+        page: page.to_string(),
+        message,
+    }
+}
+
+/// An `{{#include}}` or `{{#rustdoc_include}}` directive.
+#[derive(Debug, PartialEq, Eq)]
+struct Include {
+    file: String,
+    selector: Option<String>,
+}
+
+fn includes(raw: &str) -> Vec<Include> {
+    static PATTERN: OnceLock<Regex> = OnceLock::new();
+    let pattern = PATTERN.get_or_init(|| {
+        Regex::new(r"\{\{#(?:include|rustdoc_include)\s+([^}\s]+)\s*\}\}").expect("valid")
+    });
+    pattern
+        .captures_iter(raw)
+        .filter(|captures| !raw[..captures.get(0).expect("whole match").start()].ends_with('\\'))
+        .map(|captures| {
+            let target = &captures[1];
+            match target.split_once(':') {
+                Some((file, selector)) => Include {
+                    file: file.to_string(),
+                    selector: Some(selector.to_string()),
+                },
+                None => Include {
+                    file: target.to_string(),
+                    selector: None,
+                },
+            }
+        })
+        .collect()
+}
+
+fn check_includes(page: &str, raw: &str, page_dir: &Path) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for include in includes(raw) {
+        let path = page_dir.join(&include.file);
+        let Ok(text) = fs::read_to_string(&path) else {
+            problems.push(problem(
+                page,
+                format!("includes {}, which does not exist", include.file),
+            ));
+            continue;
+        };
+        let lines: Vec<&str> = text.lines().collect();
+        let shown = match include.selector.as_deref() {
+            None => lines.iter().map(|line| line.to_string()).collect(),
+            Some(selector) if is_line_range(selector) => match line_range(selector, lines.len()) {
+                Some((start, end)) => {
+                    if include.file.ends_with(".snap") {
+                        problems.extend(check_snapshot_include(page, &include.file, &lines, start));
+                    }
+                    lines[start..end]
+                        .iter()
+                        .map(|line| line.to_string())
+                        .collect()
+                }
+                None => {
+                    problems.push(problem(
+                        page,
+                        format!(
+                            "includes {}:{selector}, past the file's {} lines",
+                            include.file,
+                            lines.len()
+                        ),
+                    ));
+                    continue;
+                }
+            },
+            Some(anchor) => anchor_region(&lines, anchor),
+        };
+        if shown.iter().all(|line: &String| line.trim().is_empty()) {
+            let what = include
+                .selector
+                .map(|selector| format!("{}:{selector}", include.file))
+                .unwrap_or(include.file);
+            problems.push(problem(
+                page,
+                format!("includes {what}, which shows nothing (unknown anchor?)"),
+            ));
+        }
+    }
+    problems
+}
+
+fn is_line_range(selector: &str) -> bool {
+    selector
+        .chars()
+        .all(|character| character.is_ascii_digit() || character == ':')
+}
+
+/// mdBook's line ranges: 1-based, inclusive, `N`, `N:`, `:M`, `N:M`. Returns 0-based `start..end`.
+fn line_range(selector: &str, count: usize) -> Option<(usize, usize)> {
+    let (start, end) = match selector.split_once(':') {
+        None => {
+            let line: usize = selector.parse().ok()?;
+            (line, line)
+        }
+        Some((start, end)) => (
+            if start.is_empty() {
+                1
+            } else {
+                start.parse().ok()?
+            },
+            if end.is_empty() {
+                count
+            } else {
+                end.parse().ok()?
+            },
+        ),
+    };
+    (start >= 1 && start <= end && end <= count).then_some((start - 1, end))
+}
+
+/// The lines of every region named `anchor`, without the marker lines.
+fn anchor_region(lines: &[&str], anchor: &str) -> Vec<String> {
+    let start = Regex::new(&format!(r"ANCHOR:\s*{}\b", regex::escape(anchor))).expect("valid");
+    let end = Regex::new(&format!(r"ANCHOR_END:\s*{}\b", regex::escape(anchor))).expect("valid");
+    let mut inside = false;
+    let mut shown = Vec::new();
+    for line in lines {
+        if end.is_match(line) {
+            inside = false;
+        } else if start.is_match(line) {
+            inside = true;
+        } else if inside && !line.contains("ANCHOR") {
+            shown.push(line.to_string());
+        }
+    }
+    shown
+}
+
+/// A snapshot shown in the book must start its body on line 4: the header is
+/// exactly `---`, `source: ...`, `---` (no expression, no info), so a fixed
+/// line range shows all of the body and nothing of the header.
+fn check_snapshot_include(page: &str, file: &str, lines: &[&str], start: usize) -> Vec<Problem> {
+    let header_ok = lines.len() > 3
+        && lines[0] == "---"
+        && lines[1].starts_with("source: ")
+        && lines[2] == "---";
+    if header_ok && start == 3 {
+        return Vec::new();
+    }
+    vec![problem(
+        page,
+        format!(
+            "includes {file} from line {}; snapshots must have a 3-line header and be included from line 4",
+            start + 1
+        ),
+    )]
+}
+
+fn check_fences(page: &str, raw: &str) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut open: Option<(String, String, usize)> = None;
+    let mut body_lines = 0;
+    for (number, line) in raw.lines().enumerate() {
+        let trimmed = line.trim_start();
+        let Some(fence) = fence_marker(trimmed) else {
+            if open.is_some() {
+                body_lines += 1;
+            }
+            continue;
+        };
+        match &open {
+            None => {
+                let info = trimmed[fence.len()..].trim().to_string();
+                let language = info
+                    .split([',', ' '])
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                if language.is_empty() {
+                    problems.push(problem(page, format!("line {}: a code block without a language (mdBook would test it as Rust)", number + 1)));
+                }
+                open = Some((fence, language, number + 1));
+                body_lines = 0;
+            }
+            Some((opening, language, start))
+                if trimmed.starts_with(opening.as_str())
+                    && trimmed[opening.len()..].trim().is_empty() =>
+            {
+                if TESTED_LANGUAGES.contains(&language.as_str())
+                    && body_lines > MAX_PASTED_LINES
+                    && !block_is_included(raw, *start)
+                {
+                    problems.push(problem(
+                        page,
+                        format!("line {start}: a {language} block of {body_lines} lines typed into the page; include it from a tested file"),
+                    ));
+                }
+                open = None;
+            }
+            Some(_) => body_lines += 1,
+        }
+    }
+    if let Some((_, _, start)) = open {
+        problems.push(problem(
+            page,
+            format!("line {start}: a code block that never closes"),
+        ));
+    }
+    problems
+}
+
+fn fence_marker(trimmed: &str) -> Option<String> {
+    for marker in ['`', '~'] {
+        let count = trimmed
+            .chars()
+            .take_while(|&character| character == marker)
+            .count();
+        if count >= 3 {
+            return Some(marker.to_string().repeat(count));
+        }
+    }
+    None
+}
+
+/// Whether the block opened on line `start` (1-based) is made of include directives only.
+fn block_is_included(raw: &str, start: usize) -> bool {
+    raw.lines()
+        .skip(start)
+        .take_while(|line| fence_marker(line.trim_start()).is_none())
+        .filter(|line| !line.trim().is_empty())
+        .all(|line| line.trim_start().starts_with("{{#"))
+}
+
+fn check_links(page: &str, raw: &str, page_dir: &Path) -> Vec<Problem> {
+    static PATTERN: OnceLock<Regex> = OnceLock::new();
+    let pattern = PATTERN.get_or_init(|| Regex::new(r"\]\(([^)\s]+)\)").expect("valid"));
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    for captures in pattern.captures_iter(raw) {
+        let target = &captures[1];
+        if target.contains("://")
+            || target.starts_with('#')
+            || target.starts_with("mailto:")
+            || !seen.insert(target.to_string())
+        {
+            continue;
+        }
+        let file = target.split('#').next().unwrap_or_default();
+        if !page_dir.join(file).exists() {
+            problems.push(problem(
+                page,
+                format!("links to {target}, which does not exist"),
+            ));
+        }
+    }
+    problems
+}
+
+/// The folders under `chapters/` of the workspace at `root`, each of which needs a page.
+pub fn chapter_folders(root: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(root.join("chapters"))
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|entry| entry.path().is_dir())
+                .map(|entry| entry.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// A fresh folder for a build, under the workspace's `target/`.
+pub fn build_folder(root: &Path, name: &str) -> PathBuf {
+    let folder = root.join("target").join(name);
+    let _ = fs::remove_dir_all(&folder);
+    folder
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page_problems(raw: &str, files: &[(&str, &str)]) -> Vec<String> {
+        let dir = std::env::temp_dir().join(format!(
+            "book-check-unit-{}-{}",
+            std::process::id(),
+            raw.len()
+        ));
+        fs::create_dir_all(&dir).unwrap();
+        for (name, text) in files {
+            fs::write(dir.join(name), text).unwrap();
+        }
+        let mut found: Vec<String> = check_includes("page.md", raw, &dir)
+            .into_iter()
+            .chain(check_fences("page.md", raw))
+            .chain(check_links("page.md", raw, &dir))
+            .map(|problem| problem.message)
+            .collect();
+        found.sort();
+        let _ = fs::remove_dir_all(&dir);
+        found
+    }
+
+    #[test]
+    fn a_good_page_has_no_problems() {
+        let code = "// ANCHOR: main\nfn main() {}\n// ANCHOR_END: main\n";
+        let raw = "```rust,ignore\n{{#include code.rs:main}}\n```\n\n```console\n$ a\n$ b\n$ c\n$ d\n```\n[next](code.rs)\n";
+        assert_eq!(
+            page_problems(raw, &[("code.rs", code)]),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn a_missing_file_or_anchor_is_a_problem() {
+        let code = "// ANCHOR: main\nfn main() {}\n// ANCHOR_END: main\n";
+        let raw = "```rust,ignore\n{{#include gone.rs}}\n```\n```rust,ignore\n{{#include code.rs:nope}}\n```\n";
+        assert_eq!(
+            page_problems(raw, &[("code.rs", code)]),
+            [
+                "includes code.rs:nope, which shows nothing (unknown anchor?)",
+                "includes gone.rs, which does not exist"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_pasted_block_or_an_untagged_fence_is_a_problem() {
+        let raw = "```bash\none\ntwo\nthree\nfour\n```\n```\nx\n```\n```rust\nshort\n```\n";
+        assert_eq!(
+            page_problems(raw, &[]),
+            [
+                "line 1: a bash block of 4 lines typed into the page; include it from a tested file",
+                "line 7: a code block without a language (mdBook would test it as Rust)",
+            ]
+        );
+    }
+
+    #[test]
+    fn snapshots_are_included_from_line_4_of_a_plain_header() {
+        let good = "---\nsource: t.rs\n---\nbody\n";
+        let with_expression = "---\nsource: t.rs\nexpression: x\n---\nbody\n";
+        assert_eq!(
+            page_problems(
+                "```text\n{{#include s.snap:4:}}\n```\n",
+                &[("s.snap", good)]
+            ),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            page_problems(
+                "```text\n{{#include s.snap:4:}}\n```\n",
+                &[("s.snap", with_expression)]
+            ),
+            [
+                "includes s.snap from line 4; snapshots must have a 3-line header and be included from line 4"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_dead_link_is_a_problem() {
+        assert_eq!(
+            page_problems("see [there](nowhere.md#x)\n", &[]),
+            ["links to nowhere.md#x, which does not exist"]
+        );
+    }
+
+    #[test]
+    fn line_ranges_follow_mdbook() {
+        assert_eq!(line_range("4:", 10), Some((3, 10)));
+        assert_eq!(line_range(":2", 10), Some((0, 2)));
+        assert_eq!(line_range("5", 10), Some((4, 5)));
+        assert_eq!(line_range("11", 10), None);
+    }
+}
