@@ -58,8 +58,12 @@ fn bash_original(count: usize) -> Duration {
     let task = TaskRoot::with_bash_original();
     let mut config = task.config("bootstrap");
     config.timeout = Duration::from_secs(30);
-    let lambda = LocalLambda::start(config).expect("start");
-    // The cold start is not what we measure here.
+    time_invocations(&LocalLambda::start(config).expect("start"), count)
+}
+
+/// Times `count` invocations after one untimed warm-up (the cold start is
+/// not what is measured here).
+fn time_invocations(lambda: &LocalLambda, count: usize) -> Duration {
     lambda.invoke(Invocation::new(EVENT)).expect("warm-up");
     let started = Instant::now();
     for _ in 0..count {
@@ -79,17 +83,7 @@ fn embedded(count: usize, runtime: fn(String, usize)) -> Duration {
     let lambda = LocalLambda::start(FunctionConfig::embedded(".")).expect("start");
     let api = lambda.runtime_api().expect("embedded API");
     let worker = thread::spawn(move || runtime(api, count + 1));
-    lambda.invoke(Invocation::new(EVENT)).expect("warm-up");
-    let started = Instant::now();
-    for _ in 0..count {
-        assert!(
-            lambda
-                .invoke(Invocation::new(EVENT))
-                .expect("invoke")
-                .is_success()
-        );
-    }
-    let elapsed = started.elapsed();
+    let elapsed = time_invocations(&lambda, count);
     worker.join().expect("runtime thread");
     elapsed
 }

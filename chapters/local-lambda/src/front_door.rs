@@ -2,7 +2,6 @@
 //! Lambda's base images: `POST /2015-03-31/functions/function/invocations`
 //! with the event as the body, answered with the function's result.
 
-use std::io::BufReader;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::thread;
@@ -10,7 +9,7 @@ use std::thread;
 use serde_json::json;
 
 use crate::environment::{Invocation, LocalLambda, Rejection};
-use crate::http::{self, ReadError, Request, Response};
+use crate::http::{self, Request, Response};
 
 /// The path `curl` posts to, as with AWS's base images.
 pub const INVOKE_PATH: &str = "/2015-03-31/functions/function/invocations";
@@ -49,27 +48,7 @@ impl FrontDoor {
 }
 
 fn serve_connection(stream: TcpStream, lambda: &LocalLambda) {
-    let Ok(mut writer) = stream.try_clone() else {
-        return;
-    };
-    let mut reader = BufReader::new(stream);
-    loop {
-        let request = match http::read_request(&mut reader, &mut writer) {
-            Ok(request) => request,
-            Err(ReadError::Malformed(status, why)) => {
-                let answer = Response::new(status, "text/plain; charset=utf-8", format!("{why}\n"));
-                let _ = http::write_response(&mut writer, &answer, false);
-                return;
-            }
-            Err(ReadError::Closed | ReadError::Io(_)) => return,
-        };
-        let response = handle(&request, lambda);
-        if http::write_response(&mut writer, &response, request.keep_alive).is_err()
-            || !request.keep_alive
-        {
-            return;
-        }
-    }
+    http::serve_connection(stream, |request| Some(handle(request, lambda)));
 }
 
 /// Answers one request to the front door.

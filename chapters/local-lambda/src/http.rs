@@ -7,6 +7,7 @@
 //! of those are handled here. Everything else in HTTP is left out.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 
 /// The largest request body this server reads. Larger than any payload limit
 /// it enforces, so that an oversized response still reaches the handler and
@@ -275,6 +276,39 @@ fn reason(status: u16) -> &'static str {
         500 => "Internal Server Error",
         505 => "HTTP Version Not Supported",
         _ => "Unknown",
+    }
+}
+
+/// Serves one keep-alive connection: reads requests and writes `answer`'s
+/// responses until the client closes, asks to close, or `answer` returns
+/// `None` (close without answering). Malformed requests get their status and
+/// a closed connection.
+pub fn serve_connection(stream: TcpStream, mut answer: impl FnMut(&Request) -> Option<Response>) {
+    // Small request/response pairs: waiting to fill a packet only adds latency.
+    let _ = stream.set_nodelay(true);
+    let Ok(mut writer) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(stream);
+    loop {
+        let request = match read_request(&mut reader, &mut writer) {
+            Ok(request) => request,
+            Err(ReadError::Malformed(status, why)) => {
+                let refusal =
+                    Response::new(status, "text/plain; charset=utf-8", format!("{why}\n"));
+                let _ = write_response(&mut writer, &refusal, false);
+                return;
+            }
+            Err(ReadError::Closed | ReadError::Io(_)) => return,
+        };
+        let Some(response) = answer(&request) else {
+            return;
+        };
+        if write_response(&mut writer, &response, request.keep_alive).is_err()
+            || !request.keep_alive
+        {
+            return;
+        }
     }
 }
 

@@ -5,7 +5,6 @@
 //! when a runtime is killed (a timeout, a crash), its API is retired with it,
 //! and a late request from the dead process can never take the next event.
 
-use std::io::{BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
@@ -14,7 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::config::Limits;
-use crate::http::{self, ReadError, Request, Response};
+use crate::http::{self, Request, Response};
 use crate::record::Recording;
 
 /// The version segment every Runtime API path starts with.
@@ -392,31 +391,10 @@ fn accept_loop(listener: TcpListener, sandbox: Arc<Sandbox>, recording: Recordin
 }
 
 fn serve_connection(stream: TcpStream, sandbox: &Sandbox, recording: &Recording) {
-    let _ = stream.set_nodelay(true);
-    let Ok(mut writer) = stream.try_clone() else {
-        return;
-    };
-    let mut reader = BufReader::new(stream);
-    loop {
-        let request = match http::read_request(&mut reader, &mut writer) {
-            Ok(request) => request,
-            Err(ReadError::Malformed(status, why)) => {
-                let answer = Response::new(status, "text/plain; charset=utf-8", format!("{why}\n"));
-                let _ = http::write_response(&mut writer, &answer, false);
-                return;
-            }
-            Err(ReadError::Closed | ReadError::Io(_)) => return,
-        };
-        let index = recording.request(&request);
-        let Some(response) = sandbox.handle(&request) else {
-            return;
-        };
+    http::serve_connection(stream, |request| {
+        let index = recording.request(request);
+        let response = sandbox.handle(request)?;
         recording.response(index, &response);
-        if http::write_response(&mut writer, &response, request.keep_alive).is_err()
-            || !request.keep_alive
-        {
-            let _ = writer.flush();
-            return;
-        }
-    }
+        Some(response)
+    });
 }

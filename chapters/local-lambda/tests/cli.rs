@@ -97,3 +97,35 @@ fn a_usage_error_names_the_problem_and_exits_2() {
             .contains("bootstrap /nowhere/bootstrap: No such file")
     );
 }
+
+#[test]
+fn serve_mode_takes_invocations_over_http() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let mut server = Command::new(assert_cmd::cargo::cargo_bin!("local-lambda"))
+        .arg("--serve")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(server.stderr.take().unwrap());
+    let mut url = None;
+    let mut line = String::new();
+    while url.is_none() && stderr.read_line(&mut line).unwrap() > 0 {
+        url = line
+            .split_whitespace()
+            .find(|word| word.starts_with("http://"))
+            .map(str::to_string);
+        line.clear();
+    }
+    let url = url.expect("serve mode prints the URL to invoke");
+    let answer = ureq::post(&url)
+        .send(r#"{"some": "request"}"#)
+        .map(|mut response| response.body_mut().read_to_string());
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert_eq!(
+        answer.unwrap().unwrap(),
+        r#"Echoing request: '{"some": "request"}'"#
+    );
+}

@@ -101,6 +101,23 @@ fn error_url(base: &str, id: &str) -> String {
     format!("{base}/2018-06-01/runtime/invocation/{id}/error")
 }
 
+/// Posts an error document with Lambda's error-type header.
+fn post_typed_error(url: &str, error_type: &str, document: &[u8]) -> Answer {
+    post_with_header(
+        url,
+        ("Lambda-Runtime-Function-Error-Type", error_type),
+        document,
+    )
+}
+
+/// Lambda's answer to an accepted response or error: `202 {"status":"OK"}`.
+fn assert_accepted(answer: &Answer) {
+    assert_eq!(
+        (answer.status, answer.json()),
+        (202, json!({"status": "OK"}))
+    );
+}
+
 fn request_id(event: &Answer) -> String {
     event
         .header("Lambda-Runtime-Aws-Request-Id")
@@ -218,18 +235,8 @@ fn error_is_accepted_with_its_type_and_document() {
     let pending = lambda.submit(Invocation::new("{}"));
     let id = request_id(&get(&format!("{base}{NEXT}")));
     let document = br#"{"errorMessage":"boom","errorType":"HandlerFailed","stackTrace":[]}"#;
-    let accepted = post_with_header(
-        &error_url(&base, &id),
-        (
-            "Lambda-Runtime-Function-Error-Type",
-            "Runtime.HandlerFailed",
-        ),
-        document,
-    );
-    assert_eq!(
-        (accepted.status, accepted.json()),
-        (202, json!({"status": "OK"}))
-    );
+    let accepted = post_typed_error(&error_url(&base, &id), "Runtime.HandlerFailed", document);
+    assert_accepted(&accepted);
     let error = pending.wait().unwrap().result.unwrap_err();
     assert_eq!(error.error_type, "Runtime.HandlerFailed");
     assert_eq!(error.body, document);
@@ -269,18 +276,8 @@ fn init_error_is_accepted_only_during_init() {
     let (lambda, base) = embedded();
     let init_error_url = format!("{base}/2018-06-01/runtime/init/error");
     let document = br#"{"errorMessage":"no handler","errorType":"Runtime.NoSuchHandler"}"#;
-    let accepted = post_with_header(
-        &init_error_url,
-        (
-            "Lambda-Runtime-Function-Error-Type",
-            "Runtime.NoSuchHandler",
-        ),
-        document,
-    );
-    assert_eq!(
-        (accepted.status, accepted.json()),
-        (202, json!({"status": "OK"}))
-    );
+    let accepted = post_typed_error(&init_error_url, "Runtime.NoSuchHandler", document);
+    assert_accepted(&accepted);
     let again = post(&init_error_url, document);
     assert_eq!(again.status, 403);
     assert_eq!(
@@ -466,6 +463,17 @@ fn every_exchange_is_recorded() {
     assert!(log[2].starts_with(&format!("REPORT RequestId: {id}\tDuration: ")));
 }
 
+/// The error type and message of a failed outcome.
+fn failure(outcome: &local_lambda::Outcome) -> (String, String) {
+    let error = outcome.result.as_ref().expect_err("the invocation failed");
+    let document: Value = serde_json::from_slice(&error.body).expect("a JSON error document");
+    let message = document["errorMessage"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    (error.error_type.clone(), message)
+}
+
 /// A bash bootstrap that speaks the Runtime API with curl, answering each
 /// event with `body` after running `before` (shell code, for sleeps and exits).
 fn scripted_runtime(task: &TaskRoot, before: &str) -> FunctionConfig {
@@ -505,16 +513,11 @@ fn a_runtime_past_its_deadline_is_killed_and_the_next_invocation_starts_cold() {
     );
 
     let slow = lambda.invoke(Invocation::new("slow")).unwrap();
-    let error = slow.result.unwrap_err();
-    assert_eq!(error.error_type, "Sandbox.Timedout");
-    let document: Value = serde_json::from_slice(&error.body).unwrap();
-    assert_eq!(
-        document["errorMessage"],
-        format!(
-            "RequestId: {} Error: Task timed out after 0.80 seconds",
-            slow.request_id
-        )
+    let expected = format!(
+        "RequestId: {} Error: Task timed out after 0.80 seconds",
+        slow.request_id
     );
+    assert_eq!(failure(&slow), ("Sandbox.Timedout".to_string(), expected));
 
     let after = lambda.invoke(Invocation::new("fast")).unwrap();
     assert_eq!(after.body(), b"echo:fast");
@@ -540,15 +543,13 @@ fn a_runtime_that_exits_fails_the_invocation_in_flight_and_is_restarted() {
     let lambda =
         LocalLambda::start(scripted_runtime(&task, r#"[ "$event" = crash ] && exit 7"#)).unwrap();
     let crashed = lambda.invoke(Invocation::new("crash")).unwrap();
-    let error = crashed.result.unwrap_err();
-    assert_eq!(error.error_type, "Runtime.ExitError");
-    let document: Value = serde_json::from_slice(&error.body).unwrap();
+    let expected = format!(
+        "RequestId: {} Error: Runtime exited with error: exit status 7",
+        crashed.request_id
+    );
     assert_eq!(
-        document["errorMessage"],
-        format!(
-            "RequestId: {} Error: Runtime exited with error: exit status 7",
-            crashed.request_id
-        )
+        failure(&crashed),
+        ("Runtime.ExitError".to_string(), expected)
     );
     let next = lambda.invoke(Invocation::new("fine")).unwrap();
     assert_eq!(next.body(), b"echo:fine");
