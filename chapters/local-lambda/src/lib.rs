@@ -31,5 +31,5 @@ mod runtime_api;
 pub use config::{FunctionConfig, Limits};
 pub use environment::{FunctionError, Invocation, LocalLambda, Outcome, Rejection};
 pub use front_door::{FrontDoor, INVOKE_PATH};
-pub use record::{Exchange, Recording};
+pub use record::{Exchange, Recording, render_exchanges, show_body};
 pub use runtime_api::API_VERSION;

@@ -10,7 +10,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use local_lambda::{Exchange, FunctionConfig, Invocation, LocalLambda, Outcome, Rejection};
+use local_lambda::{
+    Exchange, FunctionConfig, Invocation, LocalLambda, Outcome, Rejection, render_exchanges,
+    show_body,
+};
 use regex::Regex;
 
 /// The workspace's root folder.
@@ -219,29 +222,7 @@ impl Run {
 
     /// The Runtime API exchanges, in the order the requests arrived.
     pub fn api(&self) -> String {
-        let mut out = String::new();
-        for exchange in &self.exchanges {
-            out.push_str(&format!("{} {}\n", exchange.method, exchange.path));
-            show_headers_and_body(
-                &mut out,
-                &exchange.request_headers,
-                &exchange.request_body,
-                &exchange.method,
-            );
-            match exchange.status {
-                Some(status) => {
-                    out.push_str(&format!("  -> {status}\n"));
-                    show_headers_and_body(
-                        &mut out,
-                        &exchange.response_headers,
-                        &exchange.response_body,
-                        "",
-                    );
-                }
-                None => out.push_str("  -> no answer: the environment shut down while it waited\n"),
-            }
-        }
-        self.normalise(&out)
+        self.normalise(&render_exchanges(&self.exchanges))
     }
 
     /// The function's log, one line per line.
@@ -269,77 +250,6 @@ fn push_unique(list: &mut Vec<String>, value: String) {
     if !value.is_empty() && !list.contains(&value) {
         list.push(value);
     }
-}
-
-fn show_headers_and_body(
-    out: &mut String,
-    headers: &[(String, String)],
-    body: &[u8],
-    method: &str,
-) {
-    for (name, value) in headers {
-        out.push_str(&format!("     {name}: {value}\n"));
-    }
-    if !body.is_empty() || method == "POST" {
-        out.push_str(&format!("     body: {}\n", show_body(body)));
-    }
-}
-
-/// A body as a reader should see it: text as it is but for escaped control
-/// characters, long bodies shortened, bytes that are not UTF-8 as hex.
-pub fn show_body(body: &[u8]) -> String {
-    const LONG: usize = 160;
-    let Ok(text) = std::str::from_utf8(body) else {
-        let shown: Vec<String> = body
-            .iter()
-            .take(24)
-            .map(|byte| format!("{byte:02x}"))
-            .collect();
-        return format!(
-            "<{} bytes, not UTF-8: {}{}>",
-            body.len(),
-            shown.join(" "),
-            if body.len() > 24 { " …" } else { "" }
-        );
-    };
-    if text.is_empty() {
-        return "<empty>".to_string();
-    }
-    if text.chars().count() > LONG {
-        let head: String = text.chars().take(40).collect();
-        let tail: String = text
-            .chars()
-            .rev()
-            .take(20)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        return format!(
-            "<{} bytes: {} … {}>",
-            body.len(),
-            escape_controls(&head),
-            escape_controls(&tail)
-        );
-    }
-    escape_controls(text)
-}
-
-/// Text with its control characters written as escapes (`\n`, `\r`, `\0`, ...),
-/// so a body's exact bytes show on one line.
-fn escape_controls(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for character in text.chars() {
-        match character {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\0' => out.push_str("\\0"),
-            control if control.is_control() => out.push_str(&format!("\\x{:02x}", control as u32)),
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// Normalises output that did not come through [`run`], such as a command's
