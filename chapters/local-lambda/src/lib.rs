@@ -29,7 +29,13 @@ mod report;
 mod runtime_api;
 
 pub use config::{FunctionConfig, Limits};
-pub use environment::{FunctionError, Invocation, LocalLambda, Outcome, Rejection};
+pub use environment::{FunctionError, Invocation, LocalLambda, Outcome, Pending, Rejection};
 pub use front_door::{FrontDoor, INVOKE_PATH};
 pub use record::{Exchange, Recording, render_exchanges, show_body};
 pub use runtime_api::API_VERSION;
+
+/// The folder of the book's bash original (`bootstrap` and `function.sh`),
+/// the runtime `local-lambda` runs when given no other.
+pub fn bash_original() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../bash-original")
+}

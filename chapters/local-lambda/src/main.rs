@@ -33,9 +33,6 @@ options:
 exit status: 0 when every invocation succeeded, 1 when one failed,
 2 for a usage error or when the local Lambda cannot start.";
 
-/// The bash original, the default runtime, as in the tutorial.
-const BASH_ORIGINAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../bash-original/bootstrap");
-
 struct Options {
     config: FunctionConfig,
     events: Vec<String>,
@@ -69,7 +66,7 @@ fn main() -> ExitCode {
 
 /// The options, or `None` when the user asked for help.
 fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
-    let mut bootstrap = PathBuf::from(BASH_ORIGINAL);
+    let mut bootstrap = local_lambda::bash_original().join("bootstrap");
     let (mut task_root, mut handler, mut timeout, mut memory) = (None, None, None, None);
     let mut env = Vec::new();
     let (mut events, mut lines, mut serve, mut port) = (Vec::new(), false, false, 0);

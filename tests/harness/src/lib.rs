@@ -24,11 +24,6 @@ pub fn workspace_root() -> PathBuf {
         .expect("workspace root")
 }
 
-/// The folder of the bash original: `bootstrap` and `function.sh`.
-pub fn bash_original() -> PathBuf {
-    workspace_root().join("chapters/bash-original")
-}
-
 /// A throwaway folder standing in for `/var/task`, removed when dropped.
 pub struct TaskRoot {
     path: PathBuf,
@@ -54,8 +49,8 @@ impl TaskRoot {
     /// A task root holding copies of the bash original's `bootstrap` and `function.sh`.
     pub fn with_bash_original() -> TaskRoot {
         let task = TaskRoot::new();
-        task.copy_in(&bash_original().join("bootstrap"));
-        task.copy_in(&bash_original().join("function.sh"));
+        task.copy_in(&local_lambda::bash_original().join("bootstrap"));
+        task.copy_in(&local_lambda::bash_original().join("function.sh"));
         task
     }
 
@@ -285,6 +280,10 @@ fn patterns() -> &'static [(Regex, &'static str)] {
                 "lambda-runtime-deadline-ms: <deadline>",
             ),
             (r"127\.0\.0\.1:\d+", "127.0.0.1:<port>"),
+            (
+                r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=[01]",
+                "<trace-id>",
+            ),
             (r"Init Duration: [\d.]+ ms", "Init Duration: <ms>"),
             (r"Billed Duration: \d+ ms", "Billed Duration: <ms>"),
             (r"\bDuration: [\d.]+ ms", "Duration: <ms>"),

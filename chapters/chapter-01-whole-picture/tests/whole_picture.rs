@@ -42,3 +42,17 @@ fn three_events_through_the_bash_original() {
     snapshot_settings()
         .bind(|| insta::assert_snapshot!("bash_original_three_events", run.transcript()));
 }
+
+#[test]
+fn the_chapter_binary_shows_the_whole_conversation() {
+    let output = assert_cmd::Command::new(assert_cmd::cargo::cargo_bin!("chapter-01"))
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stdout = harness::normalise_output(&String::from_utf8_lossy(&output.stdout));
+    assert!(
+        stdout.ends_with("== what the caller got ==\nEchoing request: '{\"some\": \"request\"}'\n"),
+        "{stdout}"
+    );
+    snapshot_settings().bind(|| insta::assert_snapshot!("chapter_01_run", stdout));
+}
