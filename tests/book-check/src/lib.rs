@@ -357,6 +357,59 @@ fn check_links(page: &str, raw: &str, page_dir: &Path) -> Vec<Problem> {
     problems
 }
 
+/// Each chapter's `step.sh` studies an excerpt of the bash original. Its
+/// `step` region must be the original's lines (up to indentation), so the
+/// excerpt a reader runs is the code the book quotes. The file names its
+/// source in a line `# excerpt of: <file>:<anchor>`.
+pub fn check_excerpts(root: &Path) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for chapter in chapter_folders(root) {
+        let step = root.join("chapters").join(&chapter).join("step.sh");
+        let Ok(text) = fs::read_to_string(&step) else {
+            continue;
+        };
+        let page = format!("chapters/{chapter}/step.sh");
+        let Some(source) = text
+            .lines()
+            .find_map(|line| line.trim().strip_prefix("# excerpt of: "))
+        else {
+            problems.push(problem(
+                &page,
+                "has no `# excerpt of: <file>:<anchor>` line".to_string(),
+            ));
+            continue;
+        };
+        let Some((file, anchor)) = source.rsplit_once(':') else {
+            problems.push(problem(
+                &page,
+                format!("cannot read the excerpt source {source:?}"),
+            ));
+            continue;
+        };
+        let original = fs::read_to_string(root.join(file)).unwrap_or_default();
+        let expected = trimmed(&anchor_region(
+            &original.lines().collect::<Vec<_>>(),
+            anchor,
+        ));
+        let actual = trimmed(&anchor_region(&text.lines().collect::<Vec<_>>(), "step"));
+        if expected.is_empty() || actual != expected {
+            problems.push(problem(
+                &page,
+                format!("its step region differs from {file}:{anchor}"),
+            ));
+        }
+    }
+    problems
+}
+
+fn trimmed(lines: &[String]) -> Vec<String> {
+    lines
+        .iter()
+        .map(|line| line.trim().to_string())
+        .filter(|line| !line.is_empty())
+        .collect()
+}
+
 /// The folders under `chapters/` of the workspace at `root`, each of which needs a page.
 pub fn chapter_folders(root: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(root.join("chapters"))

@@ -18,3 +18,10 @@ fn the_book_builds_and_passes_every_check() {
         "the HTML build wrote index.html"
     );
 }
+
+#[test]
+fn every_step_sh_is_the_bash_original_s_excerpt() {
+    let problems = book_check::check_excerpts(&harness::workspace_root());
+    let listed: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert!(listed.is_empty(), "{}", listed.join("\n"));
+}

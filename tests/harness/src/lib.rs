@@ -306,3 +306,62 @@ pub fn snapshot_settings() -> insta::Settings {
     settings.set_prepend_module_to_snapshot(false);
     settings
 }
+
+/// What one command did, for side-by-side comparison.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ran {
+    /// The exit status, or -1 when a signal ended the process.
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Ran {
+    /// Runs `command` to completion and keeps its normalised output.
+    pub fn run(command: &mut std::process::Command) -> Ran {
+        let output = command
+            .output()
+            .unwrap_or_else(|error| panic!("run {command:?}: {error}"));
+        Ran {
+            status: output.status.code().unwrap_or(-1),
+            stdout: normalise_output(&String::from_utf8_lossy(&output.stdout)),
+            stderr: normalise_output(&String::from_utf8_lossy(&output.stderr)),
+        }
+    }
+
+    /// The run under a title: status, then stdout and stderr, each line indented.
+    pub fn render(&self, title: &str) -> String {
+        let mut out = format!("== {title} ==\nexit status: {}\n", self.status);
+        for (name, text) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
+            if text.is_empty() {
+                out.push_str(&format!("{name}: (nothing)\n"));
+                continue;
+            }
+            out.push_str(&format!("{name}:\n"));
+            for line in text.lines() {
+                out.push_str(&format!("  {line}\n"));
+            }
+        }
+        out
+    }
+}
+
+/// A command for `program` with a clean environment: only a `PATH` and `env`,
+/// so bash and Rust see exactly the same variables.
+pub fn clean_command(program: &Path, env: &[(&str, &str)]) -> std::process::Command {
+    let mut command = std::process::Command::new(program);
+    command
+        .env_clear()
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .envs(env.iter().copied());
+    command
+}
+
+/// Two runs of one case, bash first, as a snapshot shows them.
+pub fn side_by_side(case: &str, bash: &Ran, rust: &Ran) -> String {
+    format!(
+        "case: {case}\n\n{}\n{}",
+        bash.render("bash"),
+        rust.render("rust")
+    )
+}

@@ -1,0 +1,120 @@
+//! Strict mode, bash beside Rust: the bootstrap's first reads with every
+//! kind of environment, and the small cases that show what `set -e`, `set -u`
+//! and `pipefail` catch and miss.
+
+use std::path::PathBuf;
+
+use harness::{Ran, clean_command, side_by_side, snapshot_settings};
+
+fn chapter_file(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(name)
+}
+
+/// Runs step.sh and the Rust step with the same environment.
+fn both(env: &[(&str, &str)]) -> (Ran, Ran) {
+    let bash = Ran::run(&mut clean_command(&chapter_file("step.sh"), env));
+    let rust = Ran::run(&mut clean_command(
+        assert_cmd::cargo::cargo_bin!("chapter-02-step"),
+        env,
+    ));
+    (bash, rust)
+}
+
+#[test]
+fn on_lambda_both_read_the_same_settings() {
+    let (bash, rust) = both(&[
+        ("_HANDLER", "function.handler"),
+        ("LAMBDA_TASK_ROOT", "/var/task"),
+    ]);
+    assert_eq!(bash, rust, "the chapter says they agree here");
+    assert_eq!(
+        bash.stdout,
+        "handler: function.handler\ntask root: /var/task\n"
+    );
+    snapshot_settings().bind(|| {
+        insta::assert_snapshot!(
+            "strict_on_lambda",
+            side_by_side("both variables set", &bash, &rust)
+        )
+    });
+}
+
+#[test]
+fn without_handler_both_stop_and_name_the_variable() {
+    let (bash, rust) = both(&[("LAMBDA_TASK_ROOT", "/var/task")]);
+    assert_eq!((bash.status, rust.status), (1, 1));
+    assert_eq!((bash.stdout.as_str(), rust.stdout.as_str()), ("", ""));
+    assert!(
+        bash.stderr.contains("_HANDLER: unbound variable"),
+        "{}",
+        bash.stderr
+    );
+    assert!(
+        rust.stderr.contains("_HANDLER is not set"),
+        "{}",
+        rust.stderr
+    );
+    snapshot_settings().bind(|| {
+        insta::assert_snapshot!(
+            "strict_no_handler",
+            side_by_side("_HANDLER unset", &bash, &rust)
+        )
+    });
+}
+
+#[test]
+fn an_empty_handler_passes_set_u_but_not_rust() {
+    let (bash, rust) = both(&[("_HANDLER", ""), ("LAMBDA_TASK_ROOT", "/var/task")]);
+    assert_eq!(bash.status, 0, "set -u only catches unset variables");
+    assert_eq!(bash.stdout, "handler: \ntask root: /var/task\n");
+    assert_eq!(rust.status, 1, "Rust refuses an empty handler");
+    snapshot_settings().bind(|| {
+        insta::assert_snapshot!(
+            "strict_empty_handler",
+            side_by_side("_HANDLER empty", &bash, &rust)
+        )
+    });
+}
+
+#[test]
+fn the_strict_mode_cases() {
+    let cases = [
+        "errexit.sh",
+        "nounset.sh",
+        "pipefail.sh",
+        "missed-in-substitution.sh",
+        "missed-in-condition.sh",
+        "failing-handler.sh",
+        "pipefail-under-sh.sh",
+    ];
+    let mut report = String::new();
+    let mut statuses = Vec::new();
+    for case in cases {
+        let ran = Ran::run(&mut clean_command(
+            &chapter_file(&format!("cases/{case}")),
+            &[],
+        ));
+        statuses.push(ran.status);
+        report.push_str(&ran.render(case));
+        report.push('\n');
+    }
+    // What the chapter says of each case, checked before the snapshot is.
+    assert_eq!(statuses, [1, 1, 0, 0, 0, 3, 2]);
+    assert!(report.contains("with pipefail: status 2, grep's"));
+    assert!(
+        report.contains("Illegal option -o pipefail"),
+        "dash rejects pipefail:\n{report}"
+    );
+    snapshot_settings().bind(|| insta::assert_snapshot!("strict_cases", report));
+}
+
+#[test]
+fn the_demo_runs_with_no_set_up() {
+    let demo = Ran::run(&mut clean_command(
+        assert_cmd::cargo::cargo_bin!("chapter-02"),
+        &[],
+    ));
+    assert_eq!(demo.status, 0);
+    assert_eq!(demo.stdout.matches(": stops: ").count(), 3);
+    snapshot_settings().bind(|| insta::assert_snapshot!("demo", demo.stdout));
+}
