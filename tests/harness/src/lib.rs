@@ -291,6 +291,7 @@ fn patterns() -> &'static [(Regex, &'static str)] {
             // curl's progress meter (shown when its output is not a terminal): its numbers are timings.
             (r"(?m)^.*--:--:--.*$", "<curl progress meter>"),
             (r"/tmp/tmp\.\w+", "<mktemp file>"),
+            (r#"[^\s"']*/step-by-step-task-\d+-\d+"#, "<task-root>"),
         ]
         .into_iter()
         .map(|(pattern, replacement)| (Regex::new(pattern).expect("a valid pattern"), replacement))

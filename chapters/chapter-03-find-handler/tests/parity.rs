@@ -1,0 +1,142 @@
+//! Finding the handler, bash beside Rust, for every kind of `_HANDLER`.
+
+use std::path::{Path, PathBuf};
+
+use harness::{Ran, TaskRoot, clean_command, side_by_side, snapshot_settings};
+
+/// A task root with the scripts the cases need.
+fn task_root() -> TaskRoot {
+    let task = TaskRoot::with_bash_original();
+    task.write("a.sh", "b() { :; }\n");
+    task.write("handler.sh", "handler() { :; }\n");
+    task.write("lib/tools.sh", "run() { :; }\n");
+    std::fs::create_dir_all(task.path().join("my task")).unwrap();
+    std::fs::copy(
+        task.path().join("function.sh"),
+        task.path().join("my task/function.sh"),
+    )
+    .unwrap();
+    task
+}
+
+/// Runs step.sh and the Rust step with `_HANDLER` and a task root.
+fn both(handler: &str, task_root: &Path) -> (Ran, Ran) {
+    let root = task_root.to_str().unwrap();
+    let env = [("_HANDLER", handler), ("LAMBDA_TASK_ROOT", root)];
+    let step_sh = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("step.sh");
+    let bash = Ran::run(&mut clean_command(&step_sh, &env));
+    let step = assert_cmd::cargo::cargo_bin!("chapter-03-step");
+    let rust = Ran::run(&mut clean_command(step, &env));
+    (bash, rust)
+}
+
+fn snapshot(name: &str, case: &str, bash: &Ran, rust: &Ran) {
+    let text = side_by_side(case, bash, rust);
+    snapshot_settings().bind(|| insta::assert_snapshot!(name, text));
+}
+
+#[test]
+fn the_tutorials_handler_is_found_alike() {
+    let task = task_root();
+    let (bash, rust) = both("function.handler", task.path());
+    assert_eq!(bash, rust, "the chapter says they agree here");
+    assert_eq!(
+        bash.stdout,
+        "file: <task-root>/function.sh\nfunction: handler\n"
+    );
+    snapshot(
+        "handler_tutorial",
+        "_HANDLER=function.handler",
+        &bash,
+        &rust,
+    );
+}
+
+#[test]
+fn a_subfolder_is_found_alike() {
+    let task = task_root();
+    let (bash, rust) = both("lib/tools.run", task.path());
+    assert_eq!(bash, rust);
+    assert_eq!(
+        rust.stdout,
+        "file: <task-root>/lib/tools.sh\nfunction: run\n"
+    );
+}
+
+#[test]
+fn with_two_dots_bash_drops_the_rest() {
+    let task = task_root();
+    let (bash, rust) = both("a.b.c", task.path());
+    assert_eq!(bash.stdout.lines().last(), Some("function: b"));
+    assert_eq!(rust.stdout.lines().last(), Some("function: b.c"));
+    snapshot("handler_two_dots", "_HANDLER=a.b.c", &bash, &rust);
+}
+
+#[test]
+fn without_a_dot_bash_uses_the_word_twice() {
+    let task = task_root();
+    let (bash, rust) = both("handler", task.path());
+    assert_eq!(
+        bash.status, 0,
+        "cut prints a line without the delimiter whole"
+    );
+    assert_eq!(
+        bash.stdout,
+        "file: <task-root>/handler.sh\nfunction: handler\n"
+    );
+    assert_eq!(rust.status, 1);
+    snapshot("handler_no_dot", "_HANDLER=handler", &bash, &rust);
+}
+
+#[test]
+fn empty_missing_and_dotted_paths_stop_both() {
+    let task = task_root();
+    let mut report = String::new();
+    for handler in ["", "missing.handler", "../outside.handler"] {
+        let (bash, rust) = both(handler, task.path());
+        assert_eq!((bash.status, rust.status), (1, 1), "{handler:?}");
+        assert_eq!((bash.stdout.as_str(), rust.stdout.as_str()), ("", ""));
+        report.push_str(&side_by_side(
+            &format!("_HANDLER={handler:?}"),
+            &bash,
+            &rust,
+        ));
+        report.push('\n');
+    }
+    assert!(
+        report.contains("<task-root>/.sh: No such file or directory"),
+        "{report}"
+    );
+    snapshot_settings().bind(|| insta::assert_snapshot!("handler_failures", report));
+}
+
+#[test]
+fn a_task_root_with_a_space_breaks_only_bash() {
+    let task = task_root();
+    let (bash, rust) = both("function.handler", &task.path().join("my task"));
+    assert_eq!(
+        bash.status, 1,
+        "the unquoted $LAMBDA_TASK_ROOT splits in two"
+    );
+    assert_eq!(
+        rust.stdout,
+        "file: <task-root>/my task/function.sh\nfunction: handler\n"
+    );
+    snapshot(
+        "handler_space_in_root",
+        "LAMBDA_TASK_ROOT=<task-root>/my task",
+        &bash,
+        &rust,
+    );
+}
+
+#[test]
+fn the_demo_runs_with_no_set_up() {
+    let demo = Ran::run(&mut clean_command(
+        assert_cmd::cargo::cargo_bin!("chapter-03"),
+        &[],
+    ));
+    assert_eq!(demo.status, 0);
+    assert_eq!(demo.stdout.matches("refused").count(), 4);
+    snapshot_settings().bind(|| insta::assert_snapshot!("demo", demo.stdout));
+}
