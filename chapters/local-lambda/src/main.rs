@@ -27,6 +27,8 @@ options:
   --env NAME=VALUE     an extra environment variable (repeatable)
   --lines              read stdin as one event per line
   --serve              stay up and take invocations over HTTP instead
+  --no-bootstrap       with --serve: start no runtime; print the Runtime API's
+                       address for one you start yourself
   --port PORT          the port for --serve (default: any free port)
   -h, --help           this text
 
@@ -70,6 +72,7 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Option<Option
     let (mut task_root, mut handler, mut timeout, mut memory) = (None, None, None, None);
     let mut env = Vec::new();
     let (mut events, mut lines, mut serve, mut port) = (Vec::new(), false, false, 0);
+    let mut no_bootstrap = false;
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
         match arg.as_str() {
@@ -83,6 +86,7 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Option<Option
             "--port" => port = parse_number("--port", &value("--port")?)?,
             "--lines" => lines = true,
             "--serve" => serve = true,
+            "--no-bootstrap" => no_bootstrap = true,
             other if other.starts_with("--") => return Err(format!("unknown option {other}")),
             event => events.push(event.to_string()),
         }
@@ -99,6 +103,12 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Option<Option
     config.memory_mb = memory.unwrap_or(config.memory_mb);
     config.env = env;
     config.echo_log = true;
+    if no_bootstrap {
+        if !serve {
+            return Err("--no-bootstrap only works with --serve".to_string());
+        }
+        config.bootstrap = None;
+    }
     Ok(Some(Options {
         config,
         events,
@@ -188,8 +198,13 @@ fn serve(options: Options) -> Result<ExitCode, String> {
     let lambda = Arc::new(
         LocalLambda::start(options.config).map_err(|error| format!("cannot start: {error}"))?,
     );
-    let door = FrontDoor::start(lambda, options.port)
+    let door = FrontDoor::start(lambda.clone(), options.port)
         .map_err(|error| format!("cannot listen: {error}"))?;
+    if let Some(runtime_api) = lambda.runtime_api() {
+        eprintln!(
+            "local-lambda: no runtime started; run yours with\n  export AWS_LAMBDA_RUNTIME_API={runtime_api}"
+        );
+    }
     eprintln!(
         "local-lambda: serving; invoke with\n  curl -d '{{\"some\": \"request\"}}' {}",
         door.invoke_url()

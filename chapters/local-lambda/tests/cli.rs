@@ -129,3 +129,15 @@ fn serve_mode_takes_invocations_over_http() {
         r#"Echoing request: '{"some": "request"}'"#
     );
 }
+
+#[test]
+fn no_bootstrap_needs_serve() {
+    let output = local_lambda()
+        .args(["--no-bootstrap", "{}"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("--no-bootstrap only works with --serve")
+    );
+}

@@ -275,10 +275,9 @@ fn patterns() -> &'static [(Regex, &'static str)] {
     PATTERNS.get_or_init(|| {
         [
             (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", "<timestamp>"),
-            (
-                r"lambda-runtime-deadline-ms: \d+",
-                "lambda-runtime-deadline-ms: <deadline>",
-            ),
+            (r"(?i)(lambda-runtime-deadline-ms: )\d+", "${1}<deadline>"),
+            // curl's connection errors say how long they took.
+            (r"after \d+ ms:", "after <ms> ms:"),
             (r"127\.0\.0\.1:\d+", "127.0.0.1:<port>"),
             (
                 r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=[01]",
@@ -323,6 +322,11 @@ impl Ran {
         let output = command
             .output()
             .unwrap_or_else(|error| panic!("run {command:?}: {error}"));
+        Ran::from_output(&output)
+    }
+
+    /// The normalised record of a finished process's output.
+    pub fn from_output(output: &std::process::Output) -> Ran {
         Ran {
             status: output.status.code().unwrap_or(-1),
             stdout: normalise_output(&String::from_utf8_lossy(&output.stdout)),
@@ -339,7 +343,9 @@ impl Ran {
                 continue;
             }
             out.push_str(&format!("{name}:\n"));
-            for line in text.lines() {
+            // Carriage returns are shown: they matter to the scripts that read these lines.
+            for line in text.split_inclusive('\n') {
+                let line = line.strip_suffix('\n').unwrap_or(line).replace('\r', "\\r");
                 out.push_str(&format!("  {line}\n"));
             }
         }

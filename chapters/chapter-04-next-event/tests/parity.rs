@@ -1,0 +1,148 @@
+//! Asking for work, bash beside Rust: both long-poll the same local Lambda
+//! for the same event, and show what they got.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::thread;
+use std::time::Duration;
+
+use harness::{Ran, clean_command, side_by_side, snapshot_settings};
+use local_lambda::{FunctionConfig, Invocation, LocalLambda};
+
+const EVENT: &str = r#"{"some": "request"}"#;
+
+/// Starts a step against `lambda`, checks that it waits while nothing is
+/// queued, then queues the event and returns what the step printed.
+fn long_poll(program: &std::path::Path, lambda: &LocalLambda) -> Ran {
+    let runtime_api = lambda.runtime_api().unwrap();
+    let mut command = clean_command(program, &[("AWS_LAMBDA_RUNTIME_API", &runtime_api)]);
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    thread::sleep(Duration::from_millis(300));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "{} answered before there was an event",
+        program.display()
+    );
+    let pending = lambda.submit(Invocation::new(EVENT));
+    let output = child.wait_with_output().unwrap();
+    // The step only asks; answer for it so the invocation closes.
+    let id = lambda
+        .recording()
+        .exchanges()
+        .last()
+        .unwrap()
+        .response_headers
+        .iter()
+        .find(|(name, _)| name == "lambda-runtime-aws-request-id")
+        .unwrap()
+        .1
+        .clone();
+    let url = format!("http://{runtime_api}/2018-06-01/runtime/invocation/{id}/response");
+    ureq::post(&url).send("done").unwrap();
+    pending.wait().unwrap();
+    ran_from(output)
+}
+
+fn ran_from(output: std::process::Output) -> Ran {
+    let mut echo = Command::new("cat");
+    let _ = &mut echo;
+    Ran {
+        status: output.status.code().unwrap_or(-1),
+        stdout: harness::normalise_output(&String::from_utf8_lossy(&output.stdout)),
+        stderr: harness::normalise_output(&String::from_utf8_lossy(&output.stderr)),
+    }
+}
+
+#[test]
+fn both_wait_for_the_event_and_receive_it_whole() {
+    let lambda = LocalLambda::start(FunctionConfig::embedded(".")).unwrap();
+    let step_sh = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("step.sh");
+    let bash = long_poll(&step_sh, &lambda);
+    let rust = long_poll(assert_cmd::cargo::cargo_bin!("chapter-04-step"), &lambda);
+    assert_eq!((bash.status, rust.status), (0, 0));
+    assert!(
+        bash.stdout.ends_with(&format!("== event ==\n{EVENT}\n")),
+        "{}",
+        bash.stdout
+    );
+    assert!(
+        rust.stdout.ends_with(&format!("== event ==\n{EVENT}\n")),
+        "{}",
+        rust.stdout
+    );
+    assert!(
+        bash.stdout.contains("Lambda-Runtime-Aws-Request-Id: "),
+        "the dump keeps the wire's casing"
+    );
+    assert!(
+        rust.stdout.contains("lambda-runtime-aws-request-id: "),
+        "ureq gives names in lower case"
+    );
+    snapshot_settings().bind(|| {
+        insta::assert_snapshot!(
+            "next_event",
+            side_by_side("one event, queued while both waited", &bash, &rust)
+        )
+    });
+}
+
+#[test]
+fn without_a_runtime_api_both_stop() {
+    let step_sh = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("step.sh");
+    let bash = Ran::run(&mut clean_command(&step_sh, &[]));
+    let rust = Ran::run(&mut clean_command(
+        assert_cmd::cargo::cargo_bin!("chapter-04-step"),
+        &[],
+    ));
+    assert_eq!((bash.status, rust.status), (1, 1));
+    assert!(
+        bash.stderr
+            .contains("AWS_LAMBDA_RUNTIME_API: unbound variable"),
+        "{}",
+        bash.stderr
+    );
+    assert!(
+        rust.stderr.contains("AWS_LAMBDA_RUNTIME_API is not set"),
+        "{}",
+        rust.stderr
+    );
+}
+
+#[test]
+fn with_nothing_listening_both_fail_with_the_reason() {
+    let step_sh = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("step.sh");
+    // Port 9 on loopback: nothing listens there, the connection is refused at once.
+    let env = [("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9")];
+    let bash = Ran::run(&mut clean_command(&step_sh, &env));
+    let rust = Ran::run(&mut clean_command(
+        assert_cmd::cargo::cargo_bin!("chapter-04-step"),
+        &env,
+    ));
+    assert_ne!(bash.status, 0);
+    assert_eq!(rust.status, 1);
+    snapshot_settings().bind(|| {
+        insta::assert_snapshot!(
+            "next_refused",
+            side_by_side("nothing listens at AWS_LAMBDA_RUNTIME_API", &bash, &rust)
+        )
+    });
+}
+
+#[test]
+fn the_demo_runs_with_no_set_up() {
+    let demo = Ran::run(&mut clean_command(
+        assert_cmd::cargo::cargo_bin!("chapter-04"),
+        &[],
+    ));
+    assert_eq!(demo.status, 0, "{}", demo.stderr);
+    assert!(
+        demo.stdout.ends_with("event: {\"some\": \"request\"}\n"),
+        "{}",
+        demo.stdout
+    );
+    snapshot_settings().bind(|| insta::assert_snapshot!("demo", demo.stdout));
+}
