@@ -2,7 +2,7 @@
 //! for the same event, and show what they got.
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::thread;
 use std::time::Duration;
 
