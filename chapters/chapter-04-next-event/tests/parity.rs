@@ -29,32 +29,25 @@ fn long_poll(program: &std::path::Path, lambda: &LocalLambda) -> Ran {
     );
     let pending = lambda.submit(Invocation::new(EVENT));
     let output = child.wait_with_output().unwrap();
-    // The step only asks; answer for it so the invocation closes.
-    let id = lambda
-        .recording()
-        .exchanges()
-        .last()
-        .unwrap()
-        .response_headers
-        .iter()
-        .find(|(name, _)| name == "lambda-runtime-aws-request-id")
-        .unwrap()
-        .1
-        .clone();
+    // The step only asks; answer for it, so that the invocation closes.
+    let id = last_request_id(lambda);
     let url = format!("http://{runtime_api}/2018-06-01/runtime/invocation/{id}/response");
     ureq::post(&url).send("done").unwrap();
     pending.wait().unwrap();
-    ran_from(output)
+    Ran::from_output(&output)
 }
 
-fn ran_from(output: std::process::Output) -> Ran {
-    let mut echo = Command::new("cat");
-    let _ = &mut echo;
-    Ran {
-        status: output.status.code().unwrap_or(-1),
-        stdout: harness::normalise_output(&String::from_utf8_lossy(&output.stdout)),
-        stderr: harness::normalise_output(&String::from_utf8_lossy(&output.stderr)),
-    }
+/// The request id of the last event the local Lambda handed out.
+fn last_request_id(lambda: &LocalLambda) -> String {
+    let exchanges = lambda.recording().exchanges();
+    let headers = &exchanges
+        .last()
+        .expect("the step asked for an event")
+        .response_headers;
+    let id = headers
+        .iter()
+        .find(|(name, _)| name == "lambda-runtime-aws-request-id");
+    id.expect("an event carries its request id").1.clone()
 }
 
 #[test]
