@@ -1,0 +1,134 @@
+//! Chapter 6: running the handler.
+//!
+//! The bash bootstrap calls the handler as a shell function in a subshell,
+//! `RESPONSE=$(handler "$EVENT_DATA")`: its stdout becomes the response, its
+//! stderr goes to the log. A Rust runtime cannot call a shell function
+//! directly, so it starts bash to do it, once per event: bash sources the
+//! script and calls the function, exactly as the tutorial's runtime does.
+//!
+//! What `$(...)` does to the answer is kept on purpose, because handlers
+//! written for the tutorial rely on it: trailing newlines are removed (every
+//! `echo` adds one). What it does to the event is not: the event reaches the
+//! handler as it came, through stdin instead of an argument.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::thread;
+
+// ANCHOR: script
+/// The bash that runs one event: source the handler's file, read the event
+/// from stdin whole (`read -d ''` reads up to a NUL, so to the end), call
+/// the function with it. `read` fails at the end of input, hence `|| true`.
+const RUN_ONE_EVENT: &str = r#"source "$1" || exit
+IFS= read -r -d '' event || true
+"$2" "$event""#;
+// ANCHOR_END: script
+
+/// A handler written in shell: a script to source and a function in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShellHandler {
+    pub script: PathBuf,
+    pub function: String,
+}
+
+/// Why a handler produced no response.
+#[derive(Debug)]
+pub enum HandlerError {
+    /// A shell variable cannot hold a NUL byte; bash would drop it or cut the event short.
+    NulInEvent,
+    /// The handler exited with a failure status (or was killed).
+    Failed(ExitStatus),
+    /// bash itself could not be started.
+    Spawn(io::Error),
+}
+
+impl fmt::Display for HandlerError {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HandlerError::NulInEvent => formatter
+                .write_str("the event contains a NUL byte, which a shell handler cannot receive"),
+            HandlerError::Failed(status) => match status.code() {
+                Some(code) => write!(formatter, "the handler failed with exit status {code}"),
+                None => write!(formatter, "the handler was killed ({status})"),
+            },
+            HandlerError::Spawn(error) => {
+                write!(formatter, "cannot start bash for the handler: {error}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for HandlerError {}
+
+impl ShellHandler {
+    /// The handler named by `_HANDLER` in `task_root` (chapter 3's reading).
+    pub fn new(script: impl AsRef<Path>, function: &str) -> ShellHandler {
+        ShellHandler {
+            script: script.as_ref().to_path_buf(),
+            function: function.to_string(),
+        }
+    }
+
+    // ANCHOR: run
+    /// Runs the handler on one event and returns its response. Its stderr is
+    /// not touched: it goes where the runtime's goes, to the function's log.
+    pub fn run(&self, event: &[u8]) -> Result<Vec<u8>, HandlerError> {
+        if event.contains(&0) {
+            return Err(HandlerError::NulInEvent);
+        }
+        let mut child = Command::new("bash")
+            .args(["-c", RUN_ONE_EVENT, "handler"])
+            .arg(&self.script)
+            .arg(&self.function)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(HandlerError::Spawn)?;
+        let mut stdin = child.stdin.take().expect("stdin was piped");
+        let event = event.to_vec();
+        // Written from another thread: a handler may print before it reads.
+        let writer = thread::spawn(move || stdin.write_all(&event));
+        let output = child.wait_with_output().map_err(HandlerError::Spawn)?;
+        // A handler that exits without reading its event closes the pipe early; that is its right.
+        let _ = writer.join();
+        if !output.status.success() {
+            return Err(HandlerError::Failed(output.status));
+        }
+        Ok(without_trailing_newlines(output.stdout))
+    }
+    // ANCHOR_END: run
+}
+
+/// What `$(...)` does to a command's output: every trailing newline goes.
+pub fn without_trailing_newlines(mut output: Vec<u8>) -> Vec<u8> {
+    while output.last() == Some(&b'\n') {
+        output.pop();
+    }
+    output
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_every_trailing_newline_and_nothing_else() {
+        assert_eq!(
+            without_trailing_newlines(b"a\n\nb\n\n\n".to_vec()),
+            b"a\n\nb"
+        );
+        assert_eq!(without_trailing_newlines(b"\r\n".to_vec()), b"\r");
+        assert_eq!(without_trailing_newlines(Vec::new()), b"");
+    }
+
+    #[test]
+    fn refuses_an_event_with_a_nul_byte_before_starting_anything() {
+        let handler = ShellHandler::new("/nowhere.sh", "handler");
+        assert!(matches!(
+            handler.run(b"a\0b"),
+            Err(HandlerError::NulInEvent)
+        ));
+    }
+}
