@@ -46,6 +46,10 @@ pub struct FunctionConfig {
     pub env: Vec<(String, String)>,
     /// The port for the Runtime API; 0 lets the system choose.
     pub runtime_api_port: u16,
+    /// A path to serve the Runtime API under. Empty, as on Lambda, gives
+    /// runtimes `host:port`; `/.rt`, as cargo-lambda does, gives them
+    /// `http://host:port/.rt`, which a runtime meant to run anywhere must accept.
+    pub runtime_api_prefix: String,
     pub limits: Limits,
     /// Print the function's log to stderr as it happens, as well as recording it.
     pub echo_log: bool,
@@ -82,6 +86,7 @@ impl FunctionConfig {
             region: "us-east-1".to_string(),
             env: Vec::new(),
             runtime_api_port: 0,
+            runtime_api_prefix: String::new(),
             limits: Limits::default(),
             echo_log: false,
         }

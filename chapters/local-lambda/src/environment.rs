@@ -205,7 +205,8 @@ impl LocalLambda {
         self.submit(invocation).wait()
     }
 
-    /// The `host:port` of the current environment's Runtime API, if there is one.
+    /// The current environment's Runtime API as a runtime would find it in
+    /// `AWS_LAMBDA_RUNTIME_API` (`host:port`, unless a prefix was configured).
     pub fn runtime_api(&self) -> Option<String> {
         self.runtime_api.lock().expect("runtime api lock").clone()
     }
@@ -332,14 +333,17 @@ impl Supervisor {
     }
 
     fn create_environment(&mut self) -> io::Result<Environment> {
-        let sandbox = Arc::new(Sandbox::new(self.config.limits));
+        let sandbox = Arc::new(Sandbox::new(
+            self.config.limits,
+            &self.config.runtime_api_prefix,
+        ));
         let api = RuntimeApi::start(
             sandbox,
             self.config.runtime_api_port,
             self.recording.clone(),
         )?;
         let log = LogPipe::open(self.recording.clone(), self.config.echo_log)?;
-        *self.runtime_api.lock().expect("runtime api lock") = Some(api.host_port());
+        *self.runtime_api.lock().expect("runtime api lock") = Some(api.env_value());
         let spawned_at = Instant::now();
         let pid = match &self.config.bootstrap {
             None => None,
@@ -374,7 +378,7 @@ impl Supervisor {
         let mut child = Command::new(bootstrap)
             .current_dir(&self.config.task_root)
             .env_clear()
-            .envs(self.config.lambda_environment(&api.host_port(), &stream))
+            .envs(self.config.lambda_environment(&api.env_value(), &stream))
             .stdin(Stdio::null())
             .stdout(stdout)
             .stderr(stderr)

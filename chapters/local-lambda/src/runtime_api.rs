@@ -88,10 +88,12 @@ pub(crate) struct Sandbox {
     state: Mutex<SandboxState>,
     changed: Condvar,
     limits: Limits,
+    /// A path the API is served under, such as cargo-lambda's `/.rt`; empty on Lambda.
+    prefix: String,
 }
 
 impl Sandbox {
-    pub(crate) fn new(limits: Limits) -> Sandbox {
+    pub(crate) fn new(limits: Limits, prefix: &str) -> Sandbox {
         Sandbox {
             state: Mutex::new(SandboxState {
                 phase: Phase::Started,
@@ -106,6 +108,7 @@ impl Sandbox {
             }),
             changed: Condvar::new(),
             limits,
+            prefix: prefix.trim_end_matches('/').to_string(),
         }
     }
 
@@ -166,9 +169,9 @@ impl Sandbox {
     /// Answers one Runtime API request; `None` means close the connection
     /// without an answer (the environment was retired under a long poll).
     pub(crate) fn handle(&self, request: &Request) -> Option<Response> {
-        let Some(route) = request
-            .target
-            .strip_prefix(&format!("/{API_VERSION}/runtime/"))
+        let route = request.target.strip_prefix(self.prefix.as_str());
+        let Some(route) =
+            route.and_then(|rest| rest.strip_prefix(&format!("/{API_VERSION}/runtime/")))
         else {
             return Some(not_found());
         };
@@ -359,9 +362,14 @@ impl RuntimeApi {
         Ok(RuntimeApi { address, sandbox })
     }
 
-    /// `host:port`, the form Lambda puts in `AWS_LAMBDA_RUNTIME_API`.
-    pub(crate) fn host_port(&self) -> String {
-        self.address.to_string()
+    /// The value for `AWS_LAMBDA_RUNTIME_API`: `host:port` as Lambda gives
+    /// it, or with a path prefix the URL form cargo-lambda gives.
+    pub(crate) fn env_value(&self) -> String {
+        if self.sandbox.prefix.is_empty() {
+            self.address.to_string()
+        } else {
+            format!("http://{}{}", self.address, self.sandbox.prefix)
+        }
     }
 
     pub(crate) fn sandbox(&self) -> &Arc<Sandbox> {

@@ -709,3 +709,25 @@ fn the_front_door_invokes_like_the_runtime_interface_emulator() {
     let elsewhere = post(&door.invoke_url().replace("invocations", "nope"), b"{}");
     assert_eq!(elsewhere.status, 404);
 }
+
+#[test]
+fn a_path_prefix_is_served_as_cargo_lambda_serves_it() {
+    let mut config = FunctionConfig::embedded(".");
+    config.runtime_api_prefix = "/.rt".to_string();
+    let lambda = LocalLambda::start(config).unwrap();
+    let runtime_api = lambda.runtime_api().unwrap();
+    assert!(
+        runtime_api.starts_with("http://127.0.0.1:") && runtime_api.ends_with("/.rt"),
+        "{runtime_api}"
+    );
+    let unprefixed = runtime_api.trim_end_matches("/.rt");
+    assert_eq!(get(&format!("{unprefixed}{NEXT}")).status, 404);
+    let pending = lambda.submit(Invocation::new("under a prefix"));
+    let event = get(&format!("{runtime_api}{NEXT}"));
+    assert_eq!(event.body, b"under a prefix");
+    assert_accepted(&post(
+        &response_url(&runtime_api, &request_id(&event)),
+        b"ok",
+    ));
+    assert!(pending.wait().unwrap().is_success());
+}
