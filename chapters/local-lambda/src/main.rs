@@ -95,7 +95,12 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Option<Option
         .canonicalize()
         .map_err(|error| format!("bootstrap {}: {error}", bootstrap.display()))?;
     let mut config = FunctionConfig::for_bootstrap(bootstrap);
-    config.task_root = task_root.unwrap_or(config.task_root);
+    // Lambda's task root is absolute (/var/task), and the runtime runs inside it.
+    if let Some(task_root) = task_root {
+        config.task_root = task_root
+            .canonicalize()
+            .map_err(|error| format!("task root {}: {error}", task_root.display()))?;
+    }
     config.handler = handler.unwrap_or(config.handler);
     config.timeout = timeout
         .map(Duration::from_secs_f64)
