@@ -110,11 +110,7 @@ fn the_strict_mode_cases() {
 
 #[test]
 fn the_demo_runs_with_no_set_up() {
-    let demo = Ran::run(&mut clean_command(
-        assert_cmd::cargo::cargo_bin!("chapter-02"),
-        &[],
-    ));
-    assert_eq!(demo.status, 0);
+    let demo = harness::run_demo(assert_cmd::cargo::cargo_bin!("chapter-02"));
     assert_eq!(demo.stdout.matches(": stops: ").count(), 3);
     snapshot_settings().bind(|| insta::assert_snapshot!("demo", demo.stdout));
 }

@@ -132,11 +132,7 @@ fn a_task_root_with_a_space_breaks_only_bash() {
 
 #[test]
 fn the_demo_runs_with_no_set_up() {
-    let demo = Ran::run(&mut clean_command(
-        assert_cmd::cargo::cargo_bin!("chapter-03"),
-        &[],
-    ));
-    assert_eq!(demo.status, 0);
+    let demo = harness::run_demo(assert_cmd::cargo::cargo_bin!("chapter-03"));
     assert_eq!(demo.stdout.matches("refused").count(), 4);
     snapshot_settings().bind(|| insta::assert_snapshot!("demo", demo.stdout));
 }

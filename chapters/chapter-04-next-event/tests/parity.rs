@@ -127,11 +127,7 @@ fn with_nothing_listening_both_fail_with_the_reason() {
 
 #[test]
 fn the_demo_runs_with_no_set_up() {
-    let demo = Ran::run(&mut clean_command(
-        assert_cmd::cargo::cargo_bin!("chapter-04"),
-        &[],
-    ));
-    assert_eq!(demo.status, 0, "{}", demo.stderr);
+    let demo = harness::run_demo(assert_cmd::cargo::cargo_bin!("chapter-04"));
     assert!(
         demo.stdout.ends_with("event: {\"some\": \"request\"}\n"),
         "{}",

@@ -164,11 +164,7 @@ fn where_the_pipeline_goes_wrong() {
 
 #[test]
 fn the_demo_runs_with_no_set_up() {
-    let demo = Ran::run(&mut clean_command(
-        assert_cmd::cargo::cargo_bin!("chapter-05"),
-        &[],
-    ));
-    assert_eq!(demo.status, 0, "{}", demo.stderr);
+    let demo = harness::run_demo(assert_cmd::cargo::cargo_bin!("chapter-05"));
     assert!(
         demo.stdout.starts_with("request id: <request-id-1>\n"),
         "{}",

@@ -140,11 +140,7 @@ fn a_failing_handler_stops_both() {
 
 #[test]
 fn the_demo_runs_with_no_set_up() {
-    let demo = Ran::run(&mut clean_command(
-        assert_cmd::cargo::cargo_bin!("chapter-06"),
-        &[],
-    ));
-    assert_eq!(demo.status, 0, "{}", demo.stderr);
+    let demo = harness::run_demo(assert_cmd::cargo::cargo_bin!("chapter-06"));
     assert_eq!(demo.stdout.matches("response: Echoing request").count(), 3);
     let text = format!(
         "stdout:\n{}\nstderr (the handler's log):\n{}",

@@ -207,11 +207,7 @@ fn an_unknown_request_id_is_refused_and_rust_says_so() {
 
 #[test]
 fn the_demo_runs_with_no_set_up() {
-    let demo = Ran::run(&mut clean_command(
-        assert_cmd::cargo::cargo_bin!("chapter-07"),
-        &[],
-    ));
-    assert_eq!(demo.status, 0, "{}", demo.stderr);
+    let demo = harness::run_demo(assert_cmd::cargo::cargo_bin!("chapter-07"));
     assert!(
         demo.stdout
             .ends_with("@answers are sent as they are:\n  newlines, a leading @, all of it\n")

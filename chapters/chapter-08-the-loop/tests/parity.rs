@@ -180,11 +180,7 @@ fn a_runtime_without_its_environment_says_what_is_missing() {
 
 #[test]
 fn the_demo_runs_with_no_set_up() {
-    let demo = Ran::run(&mut clean_command(
-        assert_cmd::cargo::cargo_bin!("chapter-08"),
-        &[],
-    ));
-    assert_eq!(demo.status, 0, "{}", demo.stderr);
+    let demo = harness::run_demo(assert_cmd::cargo::cargo_bin!("chapter-08"));
     assert!(
         demo.stdout
             .contains("-> Echoing request: 'a bootstrap function.sh b'"),

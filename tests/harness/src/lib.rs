@@ -372,3 +372,18 @@ pub fn side_by_side(case: &str, bash: &Ran, rust: &Ran) -> String {
         rust.render("rust")
     )
 }
+
+/// Runs a chapter's demo as `cargo run -p chapter-NN` would on a fresh
+/// machine (no `AWS_LAMBDA_RUNTIME_API`, nothing else running), and checks
+/// the promise every chapter makes: it exits 0.
+pub fn run_demo(program: &Path) -> Ran {
+    let demo = Ran::run(&mut clean_command(program, &[]));
+    assert_eq!(
+        demo.status,
+        0,
+        "{} failed:\n{}",
+        program.display(),
+        demo.stderr
+    );
+    demo
+}
