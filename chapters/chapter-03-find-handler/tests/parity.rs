@@ -21,8 +21,14 @@ fn task_root() -> TaskRoot {
 
 /// Runs step.sh and the Rust step with `_HANDLER` and a task root.
 fn both(handler: &str, task_root: &Path) -> (Ran, Ran) {
+    both_with(Some(handler), task_root)
+}
+
+/// As [`both`], with `_HANDLER` left unset when `handler` is `None`.
+fn both_with(handler: Option<&str>, task_root: &Path) -> (Ran, Ran) {
     let root = task_root.to_str().unwrap();
-    let env = [("_HANDLER", handler), ("LAMBDA_TASK_ROOT", root)];
+    let mut env = vec![("LAMBDA_TASK_ROOT", root)];
+    env.extend(handler.map(|handler| ("_HANDLER", handler)));
     let step_sh = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("step.sh");
     let bash = Ran::run(&mut clean_command(&step_sh, &env));
     let step = assert_cmd::cargo::cargo_bin!("chapter-03-step");
@@ -92,15 +98,19 @@ fn without_a_dot_bash_uses_the_word_twice() {
 fn empty_missing_and_dotted_paths_stop_both() {
     let task = task_root();
     let mut report = String::new();
-    for handler in ["", "missing.handler", "../outside.handler"] {
-        let (bash, rust) = both(handler, task.path());
+    for handler in [
+        None,
+        Some(""),
+        Some("missing.handler"),
+        Some("../outside.handler"),
+    ] {
+        let (bash, rust) = both_with(handler, task.path());
         assert_eq!((bash.status, rust.status), (1, 1), "{handler:?}");
         assert_eq!((bash.stdout.as_str(), rust.stdout.as_str()), ("", ""));
-        report.push_str(&side_by_side(
-            &format!("_HANDLER={handler:?}"),
-            &bash,
-            &rust,
-        ));
+        let case = handler.map_or("_HANDLER unset".to_string(), |handler| {
+            format!("_HANDLER={handler:?}")
+        });
+        report.push_str(&side_by_side(&case, &bash, &rust));
         report.push('\n');
     }
     assert!(
