@@ -20,6 +20,7 @@ fn both(env: &[(&str, &str)]) -> (Ran, Ran) {
     (bash, rust)
 }
 
+// ANCHOR: parity-test
 #[test]
 fn on_lambda_both_read_the_same_settings() {
     let (bash, rust) = both(&[
@@ -38,6 +39,7 @@ fn on_lambda_both_read_the_same_settings() {
         )
     });
 }
+// ANCHOR_END: parity-test
 
 #[test]
 fn without_handler_both_stop_and_name_the_variable() {

@@ -50,6 +50,7 @@ pub fn check(root: &Path, build_dir: &Path, crates: &[String]) -> Vec<Problem> {
     let source = book.source_dir();
     let mut problems = Vec::new();
     let mut all_text = String::new();
+    let mut pages = Vec::new();
     for chapter in book.book.chapters() {
         let Some(path) = &chapter.source_path else {
             continue;
@@ -65,6 +66,7 @@ pub fn check(root: &Path, build_dir: &Path, crates: &[String]) -> Vec<Problem> {
         problems.extend(check_fences(&page, &raw));
         problems.extend(check_links(&page, &raw, &page_dir));
         all_text.push_str(&raw);
+        pages.push((page, raw));
     }
     for name in crates {
         if !all_text.contains(name.as_str()) {
@@ -82,7 +84,10 @@ pub fn check(root: &Path, build_dir: &Path, crates: &[String]) -> Vec<Problem> {
                     .as_ref()
                     .map(|path| path.display().to_string())
                     .unwrap_or_default();
-                if chapter.content.contains("{{#") {
+                // A directive escaped as `\{{#` is shown literally, on purpose.
+                let raw = fs::read_to_string(source.join(&page)).unwrap_or_default();
+                let escaped = raw.matches("\\{{#").count();
+                if chapter.content.matches("{{#").count() > escaped {
                     problems.push(problem(
                         &page,
                         "a {{# directive was left unexpanded".to_string(),
@@ -92,12 +97,29 @@ pub fn check(root: &Path, build_dir: &Path, crates: &[String]) -> Vec<Problem> {
         }
         Err(error) => problems.push(problem("book", format!("preprocessing failed: {error:#}"))),
     }
-    book.config.build.build_dir = build_dir.to_path_buf();
-    if let Err(error) = book.build() {
-        problems.push(problem("book", format!("the HTML build failed: {error:#}")));
+    match build_into(&mut book, build_dir) {
+        Ok(()) => {
+            for (page, raw) in &pages {
+                problems.extend(check_fragments(page, raw, build_dir));
+            }
+        }
+        Err(error) => problems.push(problem("book", error)),
     }
     problems.sort();
     problems
+}
+
+/// Builds the book at `root` into `build_dir`, as `mdbook build` would.
+pub fn build(root: &Path, build_dir: &Path) -> Result<(), String> {
+    let mut book =
+        MDBook::load(root).map_err(|error| format!("mdBook cannot load the book: {error:#}"))?;
+    build_into(&mut book, build_dir)
+}
+
+fn build_into(book: &mut MDBook, build_dir: &Path) -> Result<(), String> {
+    book.config.build.build_dir = build_dir.to_path_buf();
+    book.build()
+        .map_err(|error| format!("the HTML build failed: {error:#}"))
 }
 
 fn problem(page: &str, message: String) -> Problem {
@@ -332,18 +354,21 @@ fn block_is_included(raw: &str, start: usize) -> bool {
         .all(|line| line.trim_start().starts_with("{{#"))
 }
 
-fn check_links(page: &str, raw: &str, page_dir: &Path) -> Vec<Problem> {
+/// The targets of a page's Markdown links that stay inside the book, once each.
+fn internal_links(raw: &str) -> BTreeSet<String> {
     static PATTERN: OnceLock<Regex> = OnceLock::new();
     let pattern = PATTERN.get_or_init(|| Regex::new(r"\]\(([^)\s]+)\)").expect("valid"));
+    pattern
+        .captures_iter(raw)
+        .map(|captures| captures[1].to_string())
+        .filter(|target| !target.contains("://") && !target.starts_with("mailto:"))
+        .collect()
+}
+
+fn check_links(page: &str, raw: &str, page_dir: &Path) -> Vec<Problem> {
     let mut problems = Vec::new();
-    let mut seen = BTreeSet::new();
-    for captures in pattern.captures_iter(raw) {
-        let target = &captures[1];
-        if target.contains("://")
-            || target.starts_with('#')
-            || target.starts_with("mailto:")
-            || !seen.insert(target.to_string())
-        {
+    for target in internal_links(raw) {
+        if target.starts_with('#') {
             continue;
         }
         let file = target.split('#').next().unwrap_or_default();
@@ -351,6 +376,31 @@ fn check_links(page: &str, raw: &str, page_dir: &Path) -> Vec<Problem> {
             problems.push(problem(
                 page,
                 format!("links to {target}, which does not exist"),
+            ));
+        }
+    }
+    problems
+}
+
+/// Links to a heading (`page.md#heading`, or `#heading` on the same page)
+/// must name an id that the built HTML of that page has.
+fn check_fragments(page: &str, raw: &str, build_dir: &Path) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for target in internal_links(raw) {
+        let Some((file, fragment)) = target.split_once('#') else {
+            continue;
+        };
+        let file = if file.is_empty() { page } else { file };
+        let html_path = Path::new(page)
+            .parent()
+            .unwrap_or(Path::new(""))
+            .join(file)
+            .with_extension("html");
+        let html = fs::read_to_string(build_dir.join(&html_path)).unwrap_or_default();
+        if !html.contains(&format!("id=\"{fragment}\"")) {
+            problems.push(problem(
+                page,
+                format!("links to {target}, but that page has no heading #{fragment}"),
             ));
         }
     }
@@ -519,6 +569,28 @@ mod tests {
         assert_eq!(
             page_problems("see [there](nowhere.md#x)\n", &[]),
             ["links to nowhere.md#x, which does not exist"]
+        );
+    }
+
+    #[test]
+    fn a_link_to_a_missing_heading_is_a_problem() {
+        let build =
+            std::env::temp_dir().join(format!("book-check-fragments-{}", std::process::id()));
+        fs::create_dir_all(&build).unwrap();
+        fs::write(build.join("b.html"), r#"<h2 id="there">There</h2>"#).unwrap();
+        fs::write(build.join("a.html"), r#"<h2 id="here">Here</h2>"#).unwrap();
+        let raw = "[ok](b.md#there) [bad](b.md#nowhere) [self](#here) [self bad](#gone)";
+        let found: Vec<String> = check_fragments("a.md", raw, &build)
+            .into_iter()
+            .map(|problem| problem.message)
+            .collect();
+        let _ = fs::remove_dir_all(&build);
+        assert_eq!(
+            found,
+            [
+                "links to #gone, but that page has no heading #gone",
+                "links to b.md#nowhere, but that page has no heading #nowhere",
+            ]
         );
     }
 

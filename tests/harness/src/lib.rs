@@ -273,6 +273,7 @@ pub fn normalise_output(text: &str) -> String {
 fn patterns() -> &'static [(Regex, &'static str)] {
     static PATTERNS: std::sync::OnceLock<Vec<(Regex, &'static str)>> = std::sync::OnceLock::new();
     PATTERNS.get_or_init(|| {
+        // ANCHOR: patterns
         [
             (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", "<timestamp>"),
             (r"(?i)(lambda-runtime-deadline-ms: )\d+", "${1}<deadline>"),
@@ -292,6 +293,7 @@ fn patterns() -> &'static [(Regex, &'static str)] {
             (r"/tmp/tmp\.\w+", "<mktemp file>"),
             (r#"[^\s"']*/step-by-step-task-\d+-\d+"#, "<task-root>"),
         ]
+        // ANCHOR_END: patterns
         .into_iter()
         .map(|(pattern, replacement)| (Regex::new(pattern).expect("a valid pattern"), replacement))
         .collect()
