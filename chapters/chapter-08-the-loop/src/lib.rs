@@ -45,6 +45,25 @@ pub fn runtime_api_address(value: &str) -> Result<String, RuntimeError> {
 }
 // ANCHOR_END: address
 
+// ANCHOR: handler-from-env
+/// The handler named by `_HANDLER` under `LAMBDA_TASK_ROOT` (chapters 2 and 3).
+pub fn handler_from_env() -> Result<ShellHandler, RuntimeError> {
+    let settings = chapter_02::settings().map_err(RuntimeError::Startup)?;
+    let handler = parse_handler(&settings.handler).map_err(RuntimeError::Handler)?;
+    let script = handler
+        .locate(Path::new(&settings.task_root))
+        .map_err(RuntimeError::Handler)?;
+    Ok(ShellHandler::new(script, &handler.function))
+}
+// ANCHOR_END: handler-from-env
+
+/// The Runtime API's address from `AWS_LAMBDA_RUNTIME_API`, in any form.
+pub fn runtime_api_from_env() -> Result<String, RuntimeError> {
+    let value =
+        chapter_02::required_var("AWS_LAMBDA_RUNTIME_API").map_err(RuntimeError::Startup)?;
+    runtime_api_address(&value)
+}
+
 /// Why the runtime stopped. Every one ends the process with exit status 1,
 /// as `set -e` ends the bash; Part II turns the ones Lambda should hear
 /// about into error reports.
@@ -87,17 +106,11 @@ impl Runtime {
     /// Init, once: what the bash does before its loop (chapters 2 and 3),
     /// plus reading the Runtime API's address.
     pub fn from_env() -> Result<Runtime, RuntimeError> {
-        let settings = chapter_02::settings().map_err(RuntimeError::Startup)?;
-        let handler = parse_handler(&settings.handler).map_err(RuntimeError::Handler)?;
-        let script = handler
-            .locate(Path::new(&settings.task_root))
-            .map_err(RuntimeError::Handler)?;
-        let address =
-            chapter_02::required_var("AWS_LAMBDA_RUNTIME_API").map_err(RuntimeError::Startup)?;
+        let handler = handler_from_env()?;
         Ok(Runtime {
             agent: agent(),
-            runtime_api: runtime_api_address(&address)?,
-            handler: ShellHandler::new(script, &handler.function),
+            runtime_api: runtime_api_from_env()?,
+            handler,
         })
     }
     // ANCHOR_END: init

@@ -1,0 +1,284 @@
+//! Chapter 9: when things go wrong.
+//!
+//! The tutorial's runtime has no error path: whatever fails, `set -e` ends
+//! it, and Lambda learns only that the runtime exited. The Runtime API has
+//! two endpoints for saying what went wrong: `init/error` before the first
+//! event, `invocation/{id}/error` for one event. This runtime uses both,
+//! and after an invocation error it goes on to the next event.
+
+use std::fmt;
+use std::process::Command;
+
+use chapter_04::{agent, next_invocation};
+use chapter_05::request_id;
+use chapter_06::{HandlerError, ShellHandler};
+use chapter_07::{RespondError, post_response};
+use chapter_08::{RuntimeError, handler_from_env, runtime_api_from_env};
+use serde_json::json;
+
+// ANCHOR: report
+/// What went wrong, as Lambda wants to hear it: a type for machines, a
+/// message for people. The caller of the function receives the document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorReport {
+    pub error_type: String,
+    pub message: String,
+}
+
+impl ErrorReport {
+    pub fn new(error_type: &str, message: impl Into<String>) -> ErrorReport {
+        ErrorReport {
+            error_type: error_type.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// The JSON document Lambda expects on its error endpoints.
+    pub fn document(&self) -> Vec<u8> {
+        let document =
+            json!({"errorMessage": self.message, "errorType": self.error_type, "stackTrace": []});
+        document.to_string().into_bytes()
+    }
+}
+// ANCHOR_END: report
+
+// ANCHOR: post-error
+/// POSTs `report` to `path` (under the Runtime API's version prefix), with
+/// the error type in `Lambda-Runtime-Function-Error-Type` as Lambda asks.
+fn post_error(
+    agent: &ureq::Agent,
+    runtime_api: &str,
+    path: &str,
+    report: &ErrorReport,
+) -> Result<(), RespondError> {
+    let transport = |error: ureq::Error| RespondError::Transport(error.to_string());
+    let url = format!("http://{runtime_api}/2018-06-01/runtime/{path}");
+    let mut answer = agent
+        .post(&url)
+        .header("Lambda-Runtime-Function-Error-Type", &report.error_type)
+        .header("Content-Type", "application/json")
+        .send(&report.document()[..])
+        .map_err(transport)?;
+    let status = answer.status().as_u16();
+    let body = answer.body_mut().read_to_string().map_err(transport)?;
+    if status == 202 {
+        Ok(())
+    } else {
+        Err(RespondError::Refused { status, body })
+    }
+}
+// ANCHOR_END: post-error
+
+/// Reports a failure to start, before the first `next`.
+pub fn report_init_error(
+    agent: &ureq::Agent,
+    runtime_api: &str,
+    report: &ErrorReport,
+) -> Result<(), RespondError> {
+    post_error(agent, runtime_api, "init/error", report)
+}
+
+/// Reports that the event `request_id` failed.
+pub fn report_invocation_error(
+    agent: &ureq::Agent,
+    runtime_api: &str,
+    request_id: &str,
+    report: &ErrorReport,
+) -> Result<(), RespondError> {
+    post_error(
+        agent,
+        runtime_api,
+        &format!("invocation/{request_id}/error"),
+        report,
+    )
+}
+
+// ANCHOR: classify-init
+/// The init error Lambda should hear for a handler that cannot be used.
+pub fn init_report(error: &RuntimeError) -> ErrorReport {
+    let error_type = match error {
+        RuntimeError::Handler(chapter_03::HandlerError::MissingScript(_)) => {
+            "Runtime.NoSuchHandler"
+        }
+        RuntimeError::Handler(_) | RuntimeError::Startup(_) => "Runtime.MalformedHandlerName",
+        _ => "Runtime.InitError",
+    };
+    ErrorReport::new(error_type, error.to_string())
+}
+// ANCHOR_END: classify-init
+
+// ANCHOR: check-handler
+/// Loads the handler's script once at init, as the bash does, and checks
+/// that it defines the function: a missing function is an init error, not
+/// a surprise on the first event.
+pub fn check_handler(handler: &ShellHandler) -> Result<(), ErrorReport> {
+    let script = r#"source "$1" >&2 || exit 3
+declare -F "$2" >/dev/null || exit 4"#;
+    let status = Command::new("bash")
+        .args(["-c", script, "check"])
+        .arg(&handler.script)
+        .arg(&handler.function)
+        .status()
+        .map_err(|error| {
+            ErrorReport::new("Runtime.InitError", format!("cannot start bash: {error}"))
+        })?;
+    let name = handler
+        .script
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match status.code() {
+        Some(0) => Ok(()),
+        Some(4) => Err(ErrorReport::new(
+            "Runtime.NoSuchHandler",
+            format!("{name} defines no shell function {}", handler.function),
+        )),
+        _ => Err(ErrorReport::new(
+            "Runtime.ImportModuleError",
+            format!("loading {name} failed ({status})"),
+        )),
+    }
+}
+// ANCHOR_END: check-handler
+
+// ANCHOR: classify-invocation
+/// The invocation error Lambda should hear for a handler that gave no answer.
+pub fn invocation_report(error: &HandlerError) -> ErrorReport {
+    let error_type = match error {
+        HandlerError::NulInEvent => "Runtime.InvalidEvent",
+        HandlerError::Failed(_) => "Runtime.HandlerFailed",
+        HandlerError::Spawn(_) => "Runtime.HandlerNotStarted",
+    };
+    ErrorReport::new(error_type, error.to_string())
+}
+// ANCHOR_END: classify-invocation
+
+/// Why the runtime stops for good: Lambda cannot be reached, or refused
+/// even an error report. Exit status 1.
+#[derive(Debug)]
+pub struct Fatal(pub String);
+
+impl fmt::Display for Fatal {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Fatal {}
+
+/// A runtime that reports its errors.
+pub struct Runtime {
+    agent: ureq::Agent,
+    runtime_api: String,
+    handler: ShellHandler,
+}
+
+impl Runtime {
+    // ANCHOR: init
+    /// Init: find and check the handler; when that fails, tell Lambda why
+    /// (`init/error`) before stopping. Without an address for the Runtime
+    /// API there is no one to tell, so that failure is only printed.
+    pub fn init() -> Result<Runtime, Fatal> {
+        let runtime_api = runtime_api_from_env().map_err(|error| Fatal(error.to_string()))?;
+        let agent = agent();
+        let checked = handler_from_env()
+            .map_err(|error| init_report(&error))
+            .and_then(|handler| check_handler(&handler).map(|()| handler));
+        match checked {
+            Ok(handler) => Ok(Runtime {
+                agent,
+                runtime_api,
+                handler,
+            }),
+            Err(report) => {
+                let reported = report_init_error(&agent, &runtime_api, &report);
+                let told = if reported.is_ok() {
+                    " (reported to Lambda)"
+                } else {
+                    ""
+                };
+                Err(Fatal(format!(
+                    "{}: {}{told}",
+                    report.error_type, report.message
+                )))
+            }
+        }
+    }
+    // ANCHOR_END: init
+
+    // ANCHOR: one-turn
+    /// One turn: the next event, answered with a response or an error
+    /// report. Only a Runtime API that cannot be reached ends the loop.
+    pub fn serve_one(&self) -> Result<(), Fatal> {
+        let fatal = |error: &dyn fmt::Display| Fatal(error.to_string());
+        let invocation =
+            next_invocation(&self.agent, &self.runtime_api).map_err(|error| fatal(&error))?;
+        let id = match request_id(&invocation.headers) {
+            Ok(id) => id,
+            Err(error) => {
+                // No id, no URL to answer at: Lambda will time the event out.
+                eprintln!("bootstrap: {error}; the event cannot be answered");
+                return Ok(());
+            }
+        };
+        let delivered = match self.handler.run(&invocation.body) {
+            Ok(response) => post_response(&self.agent, &self.runtime_api, &id, &response),
+            Err(error) => {
+                let report = invocation_report(&error);
+                eprintln!("bootstrap: {}: {}", report.error_type, report.message);
+                report_invocation_error(&self.agent, &self.runtime_api, &id, &report)
+            }
+        };
+        match delivered {
+            Ok(()) => Ok(()),
+            // Lambda answered, and has recorded the failure (a 413 fails the
+            // invocation for us); the next event can still be served.
+            Err(RespondError::Refused { status, body }) => {
+                eprintln!(
+                    "bootstrap: the Runtime API refused the answer with {status}: {}",
+                    body.trim_end()
+                );
+                Ok(())
+            }
+            Err(error) => Err(fatal(&error)),
+        }
+    }
+    // ANCHOR_END: one-turn
+
+    /// Serves events until Lambda cannot be reached.
+    pub fn run(&self) -> Fatal {
+        loop {
+            if let Err(fatal) = self.serve_one() {
+                return fatal;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_is_lambdas_error_format() {
+        let document = ErrorReport::new("Runtime.HandlerFailed", "it \"broke\"").document();
+        let parsed: serde_json::Value = serde_json::from_slice(&document).unwrap();
+        assert_eq!(
+            parsed,
+            json!({"errorMessage": "it \"broke\"", "errorType": "Runtime.HandlerFailed", "stackTrace": []})
+        );
+    }
+
+    #[test]
+    fn init_failures_are_classified() {
+        let missing = RuntimeError::Handler(chapter_03::HandlerError::MissingScript(
+            "/var/task/f.sh".into(),
+        ));
+        assert_eq!(init_report(&missing).error_type, "Runtime.NoSuchHandler");
+        let malformed = RuntimeError::Handler(chapter_03::HandlerError::NoDot("f".into()));
+        assert_eq!(
+            init_report(&malformed).error_type,
+            "Runtime.MalformedHandlerName"
+        );
+    }
+}

@@ -1,0 +1,10 @@
+# shellcheck shell=bash
+# A handler that fails, crashes or stays quiet when its event asks it to.
+handler() {
+  case "$1" in
+    fail) echo "asked to fail" >&2; return 3 ;;
+    crash) kill -9 "$BASHPID" ;;
+    quiet) ;;
+    *) echo "ok: $1" ;;
+  esac
+}
