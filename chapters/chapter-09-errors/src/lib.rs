@@ -9,7 +9,7 @@
 use std::fmt;
 use std::process::Command;
 
-use chapter_04::{agent, next_invocation};
+use chapter_04::{NextInvocation, agent, next_invocation};
 use chapter_05::request_id;
 use chapter_06::{HandlerError, ShellHandler};
 use chapter_07::{RespondError, post_response};
@@ -166,50 +166,41 @@ impl fmt::Display for Fatal {
 
 impl std::error::Error for Fatal {}
 
-/// A runtime that reports its errors.
-pub struct Runtime {
+/// What a runtime does with one event: answer it, or say why not.
+pub type Answer<'a> = dyn FnMut(&NextInvocation, &str) -> Result<Vec<u8>, ErrorReport> + 'a;
+
+/// The runtime's side of the conversation with Lambda, whatever the handler:
+/// ask for an event, answer it or report its error, again.
+pub struct Conversation {
     agent: ureq::Agent,
     runtime_api: String,
-    handler: ShellHandler,
 }
 
-impl Runtime {
-    // ANCHOR: init
-    /// Init: find and check the handler; when that fails, tell Lambda why
-    /// (`init/error`) before stopping. Without an address for the Runtime
-    /// API there is no one to tell, so that failure is only printed.
-    pub fn init() -> Result<Runtime, Fatal> {
+impl Conversation {
+    /// Reads `AWS_LAMBDA_RUNTIME_API`; without it there is no one to talk to.
+    pub fn from_env() -> Result<Conversation, Fatal> {
         let runtime_api = runtime_api_from_env().map_err(|error| Fatal(error.to_string()))?;
-        let agent = agent();
-        let checked = handler_from_env()
-            .map_err(|error| init_report(&error))
-            .and_then(|handler| check_handler(&handler).map(|()| handler));
-        match checked {
-            Ok(handler) => Ok(Runtime {
-                agent,
-                runtime_api,
-                handler,
-            }),
-            Err(report) => {
-                let reported = report_init_error(&agent, &runtime_api, &report);
-                let told = if reported.is_ok() {
-                    " (reported to Lambda)"
-                } else {
-                    ""
-                };
-                Err(Fatal(format!(
-                    "{}: {}{told}",
-                    report.error_type, report.message
-                )))
-            }
-        }
+        Ok(Conversation {
+            agent: agent(),
+            runtime_api,
+        })
     }
-    // ANCHOR_END: init
+
+    /// Tells Lambda that init failed, and returns what ends the runtime.
+    pub fn fail_init(&self, report: &ErrorReport) -> Fatal {
+        let reported = report_init_error(&self.agent, &self.runtime_api, report);
+        let told = if reported.is_ok() {
+            " (reported to Lambda)"
+        } else {
+            ""
+        };
+        Fatal(format!("{}: {}{told}", report.error_type, report.message))
+    }
 
     // ANCHOR: one-turn
     /// One turn: the next event, answered with a response or an error
     /// report. Only a Runtime API that cannot be reached ends the loop.
-    pub fn serve_one(&self) -> Result<(), Fatal> {
+    pub fn serve_one(&self, answer: &mut Answer<'_>) -> Result<(), Fatal> {
         let fatal = |error: &dyn fmt::Display| Fatal(error.to_string());
         let invocation =
             next_invocation(&self.agent, &self.runtime_api).map_err(|error| fatal(&error))?;
@@ -221,10 +212,9 @@ impl Runtime {
                 return Ok(());
             }
         };
-        let delivered = match self.handler.run(&invocation.body) {
+        let delivered = match answer(&invocation, &id) {
             Ok(response) => post_response(&self.agent, &self.runtime_api, &id, &response),
-            Err(error) => {
-                let report = invocation_report(&error);
+            Err(report) => {
                 eprintln!("bootstrap: {}: {}", report.error_type, report.message);
                 report_invocation_error(&self.agent, &self.runtime_api, &id, &report)
             }
@@ -245,15 +235,44 @@ impl Runtime {
     }
     // ANCHOR_END: one-turn
 
-    /// Serves events until Lambda cannot be reached.
-    pub fn run(&self) -> Fatal {
+    /// Serves events with `answer` until Lambda cannot be reached.
+    pub fn run(&self, answer: &mut Answer<'_>) -> Fatal {
         loop {
-            if let Err(fatal) = self.serve_one() {
+            if let Err(fatal) = self.serve_one(answer) {
                 return fatal;
             }
         }
     }
 }
+
+// ANCHOR: init
+/// Init: find and check the handler; when that fails, tell Lambda why
+/// (`init/error`) before stopping. Without an address for the Runtime API
+/// there is no one to tell, so that failure is only printed.
+pub fn init() -> Result<(Conversation, ShellHandler), Fatal> {
+    let conversation = Conversation::from_env()?;
+    let checked = handler_from_env()
+        .map_err(|error| init_report(&error))
+        .and_then(|handler| check_handler(&handler).map(|()| handler));
+    match checked {
+        Ok(handler) => Ok((conversation, handler)),
+        Err(report) => Err(conversation.fail_init(&report)),
+    }
+}
+// ANCHOR_END: init
+
+// ANCHOR: shell-answer
+/// How a shell handler answers: its output, or the report of its failure.
+pub fn shell_answer(
+    handler: &ShellHandler,
+) -> impl FnMut(&NextInvocation, &str) -> Result<Vec<u8>, ErrorReport> + '_ {
+    |invocation, _id| {
+        handler
+            .run(&invocation.body)
+            .map_err(|error| invocation_report(&error))
+    }
+}
+// ANCHOR_END: shell-answer
 
 #[cfg(test)]
 mod tests {

@@ -5,15 +5,14 @@
 
 use std::process::ExitCode;
 
-use chapter_09::Runtime;
 use local_lambda::{FunctionConfig, Invocation, LocalLambda};
 
 fn main() -> ExitCode {
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_none() {
         return demo();
     }
-    let fatal = match Runtime::init() {
-        Ok(runtime) => runtime.run(),
+    let fatal = match chapter_09::init() {
+        Ok((conversation, handler)) => conversation.run(&mut chapter_09::shell_answer(&handler)),
         Err(fatal) => fatal,
     };
     eprintln!("bootstrap: {fatal}");
