@@ -71,10 +71,21 @@ impl ShellHandler {
         }
     }
 
-    // ANCHOR: run
-    /// Runs the handler on one event and returns its response. Its stderr is
-    /// not touched: it goes where the runtime's goes, to the function's log.
+    /// Runs the handler on one event and returns its response.
     pub fn run(&self, event: &[u8]) -> Result<Vec<u8>, HandlerError> {
+        self.run_with(event, &[])
+    }
+
+    // ANCHOR: run
+    /// Runs the handler on one event, with `env` added to its environment
+    /// (chapter 10 passes the invocation's context this way), and returns its
+    /// response. Its stderr is not touched: it goes where the runtime's goes,
+    /// to the function's log.
+    pub fn run_with(
+        &self,
+        event: &[u8],
+        env: &[(String, String)],
+    ) -> Result<Vec<u8>, HandlerError> {
         if event.contains(&0) {
             return Err(HandlerError::NulInEvent);
         }
@@ -82,6 +93,7 @@ impl ShellHandler {
             .args(["-c", RUN_ONE_EVENT, "handler"])
             .arg(&self.script)
             .arg(&self.function)
+            .envs(env.iter().map(|(name, value)| (name, value)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
