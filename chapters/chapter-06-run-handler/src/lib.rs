@@ -13,9 +13,12 @@
 
 use std::fmt;
 use std::io::{self, Write};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::mpsc;
 use std::thread;
+use std::time::Instant;
 
 // ANCHOR: script
 /// The bash that runs one event: source the handler's file, read the event
@@ -42,6 +45,8 @@ pub enum HandlerError {
     Failed(ExitStatus),
     /// bash itself could not be started.
     Spawn(io::Error),
+    /// The handler was still running at its deadline, and was stopped.
+    TimedOut,
 }
 
 impl fmt::Display for HandlerError {
@@ -53,6 +58,8 @@ impl fmt::Display for HandlerError {
                 Some(code) => write!(formatter, "the handler failed with exit status {code}"),
                 None => write!(formatter, "the handler was killed ({status})"),
             },
+            HandlerError::TimedOut => formatter
+                .write_str("the handler was still running at its deadline, and was stopped"),
             HandlerError::Spawn(error) => {
                 write!(formatter, "cannot start bash for the handler: {error}")
             }
@@ -73,18 +80,20 @@ impl ShellHandler {
 
     /// Runs the handler on one event and returns its response.
     pub fn run(&self, event: &[u8]) -> Result<Vec<u8>, HandlerError> {
-        self.run_with(event, &[])
+        self.run_with(event, &[], None)
     }
 
     // ANCHOR: run
     /// Runs the handler on one event, with `env` added to its environment
     /// (chapter 10 passes the invocation's context this way), and returns its
     /// response. Its stderr is not touched: it goes where the runtime's goes,
-    /// to the function's log.
+    /// to the function's log. A handler still running at `deadline` is
+    /// stopped, with everything it started (chapter 11 sets one).
     pub fn run_with(
         &self,
         event: &[u8],
         env: &[(String, String)],
+        deadline: Option<Instant>,
     ) -> Result<Vec<u8>, HandlerError> {
         if event.contains(&0) {
             return Err(HandlerError::NulInEvent);
@@ -96,13 +105,15 @@ impl ShellHandler {
             .envs(env.iter().map(|(name, value)| (name, value)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
+            // Its own process group, so that it can be stopped with its children.
+            .process_group(0)
             .spawn()
             .map_err(HandlerError::Spawn)?;
         let mut stdin = child.stdin.take().expect("stdin was piped");
         let event = event.to_vec();
         // Written from another thread: a handler may print before it reads.
         let writer = thread::spawn(move || stdin.write_all(&event));
-        let output = child.wait_with_output().map_err(HandlerError::Spawn)?;
+        let output = wait_until(child, deadline)?;
         // A handler that exits without reading its event closes the pipe early; that is its right.
         let _ = writer.join();
         if !output.status.success() {
@@ -111,6 +122,30 @@ impl ShellHandler {
         Ok(without_trailing_newlines(output.stdout))
     }
     // ANCHOR_END: run
+}
+
+/// Waits for the handler to finish, or until `deadline`, when its whole
+/// process group is killed. Waiting happens on another thread, so the
+/// deadline is a timeout on a channel, not a loop that polls.
+fn wait_until(child: Child, deadline: Option<Instant>) -> Result<Output, HandlerError> {
+    let Some(deadline) = deadline else {
+        return child.wait_with_output().map_err(HandlerError::Spawn);
+    };
+    let group = child.id() as libc::pid_t;
+    let (done, finished) = mpsc::channel();
+    thread::spawn(move || done.send(child.wait_with_output()));
+    match finished.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        Ok(output) => output.map_err(HandlerError::Spawn),
+        Err(_) => {
+            // SAFETY: kill(2) with a negative pid signals the handler's own
+            // process group, which `process_group(0)` gave it; no memory is touched.
+            unsafe {
+                libc::kill(-group, libc::SIGKILL);
+            }
+            let _ = finished.recv();
+            Err(HandlerError::TimedOut)
+        }
+    }
 }
 
 /// What `$(...)` does to a command's output: every trailing newline goes.
@@ -133,6 +168,22 @@ mod tests {
         );
         assert_eq!(without_trailing_newlines(b"\r\n".to_vec()), b"\r");
         assert_eq!(without_trailing_newlines(Vec::new()), b"");
+    }
+
+    #[test]
+    fn a_handler_past_its_deadline_is_stopped_with_its_children() {
+        let script =
+            std::env::temp_dir().join(format!("chapter-06-slow-{}.sh", std::process::id()));
+        std::fs::write(&script, "handler() { sleep 30; echo late; }\n").unwrap();
+        let handler = ShellHandler::new(&script, "handler");
+        let deadline = Instant::now() + std::time::Duration::from_millis(300);
+        // Were the `sleep` left running, it would hold stdout open and this would wait 30 s.
+        let outcome = handler.run_with(b"{}", &[], Some(deadline));
+        let _ = std::fs::remove_file(&script);
+        assert!(
+            matches!(outcome, Err(HandlerError::TimedOut)),
+            "{outcome:?}"
+        );
     }
 
     #[test]

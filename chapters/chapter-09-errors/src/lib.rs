@@ -147,6 +147,7 @@ pub fn invocation_report(error: &HandlerError) -> ErrorReport {
     let error_type = match error {
         HandlerError::NulInEvent => "Runtime.InvalidEvent",
         HandlerError::Failed(_) => "Runtime.HandlerFailed",
+        HandlerError::TimedOut => "Runtime.HandlerTimedOut",
         HandlerError::Spawn(_) => "Runtime.HandlerNotStarted",
     };
     ErrorReport::new(error_type, error.to_string())

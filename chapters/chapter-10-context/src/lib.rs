@@ -108,7 +108,7 @@ pub fn shell_answer(
     |invocation, id| {
         let context = Context::from_invocation(id, invocation);
         handler
-            .run_with(&invocation.body, &context.shell_env())
+            .run_with(&invocation.body, &context.shell_env(), None)
             .map_err(|error| invocation_report(&error))
     }
 }

@@ -651,10 +651,17 @@ impl Supervisor {
                 );
             }
             // ANCHOR: kill-group
+            // The whole sandbox goes: the runtime's process group, and any
+            // process it started in a group of its own (a handler, say).
+            let sandbox = descendants(pid);
             // SAFETY: kill(2) with a negative pid signals the process group the
-            // runtime leads; it touches no memory of ours.
+            // runtime leads, with a positive one a single process; it touches
+            // no memory of ours.
             unsafe {
                 libc::kill(-(pid as libc::pid_t), libc::SIGKILL);
+                for process in sandbox {
+                    libc::kill(process, libc::SIGKILL);
+                }
             }
             // ANCHOR_END: kill-group
             drop(
@@ -669,6 +676,37 @@ impl Supervisor {
         environment.log.close();
         *self.runtime_api.lock().expect("runtime api lock") = None;
     }
+}
+
+/// Every process descended from `root`, found through `/proc`.
+fn descendants(root: u32) -> Vec<libc::pid_t> {
+    let parents: Vec<(libc::pid_t, libc::pid_t)> = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let pid = entry.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            // `pid (command) state ppid ...`; the command may hold spaces or parentheses.
+            let after_command = &stat[stat.rfind(')')? + 1..];
+            let ppid = after_command.split_whitespace().nth(1)?.parse().ok()?;
+            Some((pid, ppid))
+        })
+        .collect();
+    let mut found = vec![root as libc::pid_t];
+    let mut next = 0;
+    while next < found.len() {
+        let parent = found[next];
+        found.extend(
+            parents
+                .iter()
+                .filter(|(_, ppid)| *ppid == parent)
+                .map(|(pid, _)| *pid),
+        );
+        next += 1;
+    }
+    found.remove(0);
+    found
 }
 
 /// Lambda's error when the runtime process ends while an invocation is open.

@@ -727,3 +727,35 @@ fn a_path_prefix_is_served_as_cargo_lambda_serves_it() {
     ));
     assert!(pending.wait().unwrap().is_success());
 }
+
+#[test]
+fn a_timed_out_environment_takes_every_process_of_the_runtime_with_it() {
+    let task = TaskRoot::new();
+    let pid_file = task.path().join("escaped.pid");
+    // A child in a session (and process group) of its own, then a runtime that never answers.
+    let script = format!(
+        "#!/bin/bash\nsetsid sleep 300 &\necho $! > {}\ncurl -sS -o /dev/null \"http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/invocation/next\"\nsleep 300\n",
+        pid_file.display()
+    );
+    task.write_executable("bootstrap", script);
+    let mut config = task.config("bootstrap");
+    config.timeout = Duration::from_millis(500);
+    let lambda = LocalLambda::start(config).unwrap();
+    let outcome = lambda.invoke(Invocation::new("{}")).unwrap();
+    assert_eq!(failure(&outcome).0, "Sandbox.Timedout");
+    let escaped = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .to_string();
+    let gone = (0..50).any(|_| {
+        thread::sleep(Duration::from_millis(20));
+        let stat = std::fs::read_to_string(format!("/proc/{escaped}/stat")).unwrap_or_default();
+        // Gone, or a zombie waiting for its reaper.
+        stat.is_empty()
+            || stat
+                .rsplit(')')
+                .next()
+                .is_some_and(|rest| rest.trim_start().starts_with('Z'))
+    });
+    assert!(gone, "process {escaped} outlived its environment");
+}
