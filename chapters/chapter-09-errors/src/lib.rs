@@ -8,8 +8,10 @@
 
 use std::fmt;
 use std::process::Command;
+use std::thread;
+use std::time::Duration;
 
-use chapter_04::{NextInvocation, agent, next_invocation};
+use chapter_04::{NextError, NextInvocation, agent, next_invocation};
 use chapter_05::request_id;
 use chapter_06::{HandlerError, ShellHandler};
 use chapter_07::{RespondError, post_response};
@@ -175,6 +177,9 @@ pub type Answer<'a> = dyn FnMut(&NextInvocation, &str) -> Result<Vec<u8>, ErrorR
 pub struct Conversation {
     agent: ureq::Agent,
     runtime_api: String,
+    /// How long to wait before each new try when `next` cannot reach the
+    /// Runtime API; empty, the first failure is fatal.
+    retries: Vec<Duration>,
 }
 
 impl Conversation {
@@ -184,8 +189,44 @@ impl Conversation {
         Ok(Conversation {
             agent: agent(),
             runtime_api,
+            retries: Vec::new(),
         })
     }
+
+    /// Tries `next` again after each of `waits` before giving up (chapter 11).
+    pub fn with_retries(mut self, waits: Vec<Duration>) -> Conversation {
+        self.retries = waits;
+        self
+    }
+
+    // ANCHOR: next-with-retries
+    /// The next event. A Runtime API that cannot be reached is tried again
+    /// after each wait of the retry schedule, then given up on: a bounded
+    /// number of tries, never a busy loop.
+    fn next_event(&self) -> Result<NextInvocation, Fatal> {
+        let mut waits = self.retries.iter();
+        loop {
+            match next_invocation(&self.agent, &self.runtime_api) {
+                Ok(invocation) => return Ok(invocation),
+                Err(NextError::Transport(why)) => match waits.next() {
+                    Some(wait) => {
+                        eprintln!(
+                            "bootstrap: the Runtime API did not answer ({why}); trying again in {wait:?}"
+                        );
+                        thread::sleep(*wait);
+                    }
+                    None => {
+                        let api = &self.runtime_api;
+                        return Err(Fatal(format!(
+                            "the Runtime API at {api} cannot be reached: {why}"
+                        )));
+                    }
+                },
+                Err(refused) => return Err(Fatal(refused.to_string())),
+            }
+        }
+    }
+    // ANCHOR_END: next-with-retries
 
     /// Tells Lambda that init failed, and returns what ends the runtime.
     pub fn fail_init(&self, report: &ErrorReport) -> Fatal {
@@ -203,8 +244,7 @@ impl Conversation {
     /// report. Only a Runtime API that cannot be reached ends the loop.
     pub fn serve_one(&self, answer: &mut Answer<'_>) -> Result<(), Fatal> {
         let fatal = |error: &dyn fmt::Display| Fatal(error.to_string());
-        let invocation =
-            next_invocation(&self.agent, &self.runtime_api).map_err(|error| fatal(&error))?;
+        let invocation = self.next_event()?;
         let id = match request_id(&invocation.headers) {
             Ok(id) => id,
             Err(error) => {
