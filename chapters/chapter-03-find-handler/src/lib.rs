@@ -87,21 +87,32 @@ pub fn parse_handler(handler: &str) -> Result<Handler, HandlerError> {
 impl Handler {
     /// Where the script should be: `<task root>/<file>.sh`.
     pub fn script_path(&self, task_root: &Path) -> PathBuf {
-        task_root.join(format!("{}.sh", self.file))
+        self.script_path_with(task_root, "sh")
+    }
+
+    /// Where the script should be for a language whose files end in
+    /// `.extension` (chapter 12's R runtime looks for `<file>.R`).
+    pub fn script_path_with(&self, task_root: &Path, extension: &str) -> PathBuf {
+        task_root.join(format!("{}.{extension}", self.file))
     }
 
     // ANCHOR: locate
     /// The script's path, if it is there; `source` would fail on a missing
     /// one too, but only the path tells a reader what to fix.
     pub fn locate(&self, task_root: &Path) -> Result<PathBuf, HandlerError> {
-        let path = self.script_path(task_root);
+        self.locate_with(task_root, "sh")
+    }
+    // ANCHOR_END: locate
+
+    /// [`Handler::locate`] for scripts ending in `.extension`.
+    pub fn locate_with(&self, task_root: &Path, extension: &str) -> Result<PathBuf, HandlerError> {
+        let path = self.script_path_with(task_root, extension);
         if path.is_file() {
             Ok(path)
         } else {
             Err(HandlerError::MissingScript(path))
         }
     }
-    // ANCHOR_END: locate
 }
 
 #[cfg(test)]

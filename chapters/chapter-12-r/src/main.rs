@@ -1,0 +1,72 @@
+//! The R runtime. With `AWS_LAMBDA_RUNTIME_API` set it serves events with
+//! the R handler named by `_HANDLER` (mode from `R_RUNTIME_MODE`); without,
+//! `cargo run -p chapter-12` runs it under a local Lambda with the example
+//! handler in `example/function.R`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use chapter_03::parse_handler;
+use chapter_08::RuntimeError;
+use chapter_09::{Conversation, ErrorReport, Fatal, init_report};
+use chapter_12::{Mode, RHandler};
+use local_lambda::{FunctionConfig, Invocation, LocalLambda};
+
+fn main() -> ExitCode {
+    if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_none() {
+        return demo();
+    }
+    eprintln!("bootstrap: {}", run());
+    ExitCode::FAILURE
+}
+
+// ANCHOR: runtime
+/// Init (chapters 2, 3 and 9, with `.R` for `.sh`), then chapter 9's loop
+/// with the R handler's answer.
+fn run() -> Fatal {
+    let conversation = match Conversation::from_env() {
+        Ok(conversation) => conversation,
+        Err(fatal) => return fatal,
+    };
+    match r_handler() {
+        Ok(mut handler) => {
+            conversation.run(&mut |invocation, _id| handler.answer(&invocation.body))
+        }
+        Err(report) => conversation.fail_init(&report),
+    }
+}
+
+fn r_handler() -> Result<RHandler, ErrorReport> {
+    let settings =
+        chapter_02::settings().map_err(|error| init_report(&RuntimeError::Startup(error)))?;
+    let invalid = |error| init_report(&RuntimeError::Handler(error));
+    let handler = parse_handler(&settings.handler).map_err(invalid)?;
+    let script = handler
+        .locate_with(Path::new(&settings.task_root), "R")
+        .map_err(invalid)?;
+    RHandler::init(&script, &handler.function, Mode::from_env()?)
+}
+// ANCHOR_END: runtime
+
+// ANCHOR: demo
+/// The example handler, in persistent mode, on a few events.
+fn demo() -> ExitCode {
+    let mut config = FunctionConfig::for_bootstrap(std::env::current_exe().expect("this program"));
+    config.task_root = Path::new(env!("CARGO_MANIFEST_DIR")).join("example");
+    config.timeout = std::time::Duration::from_secs(30);
+    let lambda = LocalLambda::start(config).expect("a local Lambda starts on loopback");
+    let events = [
+        r#"{"some": "request"}"#,
+        r#"{"name": "Ada"}"#,
+        r#"{"table": true}"#,
+        r#"{"fail": "on purpose"}"#,
+    ];
+    for event in events {
+        let outcome = lambda
+            .invoke(Invocation::new(event))
+            .expect("the event is accepted");
+        println!("{event:<24} -> {}", String::from_utf8_lossy(outcome.body()));
+    }
+    ExitCode::SUCCESS
+}
+// ANCHOR_END: demo

@@ -1,0 +1,221 @@
+//! The R runtime through a local Lambda: both modes, the tutorial's loop
+//! calling R beside it, and R failing in every way the chapter lists.
+//! Needs `Rscript` with jsonlite (`apt-get install r-base-core
+//! r-cran-jsonlite`, which `.ci/run` does); without it these tests say they
+//! were skipped, except in CI, where R must be there.
+
+use std::process::Command;
+use std::time::Duration;
+
+use harness::{Run, TaskRoot, events, run, snapshot_settings};
+use local_lambda::{FunctionConfig, Invocation};
+
+/// Whether R can run here; in CI its absence is a failure, elsewhere a skip.
+fn r_is_here(test: &str) -> bool {
+    let found = Command::new("Rscript")
+        .args([
+            "-e",
+            "stopifnot(requireNamespace('jsonlite', quietly = TRUE))",
+        ])
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have R and jsonlite: .ci/run installs them"
+        );
+        eprintln!(
+            "skipped {test}: no Rscript with jsonlite here (apt-get install r-base-core r-cran-jsonlite)"
+        );
+    }
+    found
+}
+
+/// A task root with the example handler and `bootstrap` (the Rust runtime,
+/// or the tutorial's loop calling R).
+fn task(tutorial_loop: bool) -> TaskRoot {
+    let task = TaskRoot::new();
+    let chapter = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bootstrap = if tutorial_loop {
+        chapter.join("r-bootstrap")
+    } else {
+        assert_cmd::cargo::cargo_bin!("chapter-12").to_path_buf()
+    };
+    std::fs::copy(bootstrap, task.path().join("bootstrap")).unwrap();
+    task.copy_in(&chapter.join("example/function.R"));
+    task
+}
+
+fn config(task: &TaskRoot, mode: &str) -> FunctionConfig {
+    let mut config = task.config("bootstrap");
+    config.timeout = Duration::from_secs(30);
+    config.env = vec![("R_RUNTIME_MODE".to_string(), mode.to_string())];
+    config
+}
+
+/// Error type of each invocation ("ok" for a success), and whether it started cold.
+fn verdicts(run: &Run) -> Vec<(String, bool)> {
+    run.outcomes
+        .iter()
+        .map(|outcome| {
+            let outcome = outcome.as_ref().expect("accepted");
+            let verdict = outcome
+                .result
+                .as_ref()
+                .map_or_else(|error| error.error_type.clone(), |_| "ok".to_string());
+            (verdict, outcome.init_duration.is_some())
+        })
+        .collect()
+}
+
+fn bodies(run: &Run) -> Vec<Vec<u8>> {
+    run.outcomes
+        .iter()
+        .map(|outcome| outcome.as_ref().unwrap().body().to_vec())
+        .collect()
+}
+
+#[test]
+fn both_modes_answer_strings_lists_tables_and_errors_alike() {
+    if !r_is_here("both_modes_answer_strings_lists_tables_and_errors_alike") {
+        return;
+    }
+    let one_mebibyte = format!(r#""{}""#, "x".repeat(1024 * 1024));
+    let sent = events(&[
+        r#"{"some": "request"}"#,
+        r#"{"name": "Ada"}"#,
+        r#"{"table": true}"#,
+        r#"{"fail": "on purpose"}"#,
+        &one_mebibyte,
+        "after all that",
+    ]);
+    let root = task(false);
+    let persistent = run(config(&root, "persistent"), &sent);
+    let per_event = run(config(&root, "per-event"), &sent);
+    assert_eq!(
+        bodies(&persistent),
+        bodies(&per_event),
+        "the two modes give the same answers"
+    );
+    let verdict = |name: &str, cold: bool| (name.to_string(), cold);
+    assert_eq!(
+        verdicts(&persistent),
+        [
+            verdict("ok", true),
+            verdict("ok", false),
+            verdict("ok", false),
+            verdict("simpleError", false),
+            verdict("ok", false),
+            verdict("ok", false)
+        ]
+    );
+    assert_eq!(
+        bodies(&persistent)[4],
+        format!("Echoing request: '{one_mebibyte}'").into_bytes(),
+        "1 MiB and back"
+    );
+    snapshot_settings().bind(|| insta::assert_snapshot!("r_results", persistent.results()));
+}
+
+#[test]
+fn when_r_dies_mid_event_that_event_fails_and_the_next_succeeds() {
+    if !r_is_here("when_r_dies_mid_event_that_event_fails_and_the_next_succeeds") {
+        return;
+    }
+    let root = task(false);
+    let sent = events(&[
+        r#"{"name": "before"}"#,
+        r#"{"die": true}"#,
+        r#"{"name": "after"}"#,
+    ]);
+    let persistent = run(config(&root, "persistent"), &sent);
+    let verdict = |name: &str, cold: bool| (name.to_string(), cold);
+    assert_eq!(
+        verdicts(&persistent),
+        [
+            verdict("ok", true),
+            verdict("Runtime.RWorkerDied", false),
+            verdict("ok", false)
+        ],
+        "the runtime survives and starts a new R for the next event"
+    );
+    snapshot_settings().bind(|| insta::assert_snapshot!("r_worker_dies", persistent.results()));
+}
+
+#[test]
+fn a_missing_function_or_file_is_an_init_error() {
+    if !r_is_here("a_missing_function_or_file_is_an_init_error") {
+        return;
+    }
+    let root = task(false);
+    let mut report = String::new();
+    for handler in ["function.nope", "missing.handler"] {
+        let mut config = config(&root, "persistent");
+        config.handler = handler.to_string();
+        let failed = run(config, &events(&["{}"]));
+        assert_eq!(verdicts(&failed)[0].0, "Runtime.NoSuchHandler", "{handler}");
+        report.push_str(&format!("_HANDLER={handler}\n{}", failed.results()));
+    }
+    snapshot_settings().bind(|| insta::assert_snapshot!("r_init_errors", report));
+}
+
+#[test]
+fn beside_the_tutorials_loop_calling_r() {
+    if !r_is_here("beside_the_tutorials_loop_calling_r") {
+        return;
+    }
+    let sent = events(&[
+        r#"{"some": "request"}"#,
+        r#"{"name": "Ada"}"#,
+        r#"{"fail": "on purpose"}"#,
+    ]);
+    let (bash_root, rust_root) = (task(true), task(false));
+    let bash = run(config(&bash_root, "persistent"), &sent);
+    let rust = run(config(&rust_root, "persistent"), &sent);
+    assert_eq!(
+        bodies(&bash)[0],
+        bodies(&rust)[0],
+        "a string answer is the same, byte for byte"
+    );
+    assert_eq!(
+        verdicts(&bash)[1].0,
+        "Runtime.ExitError",
+        "cat() cannot print a list: the loop dies"
+    );
+    assert_eq!(verdicts(&rust)[1].0, "ok");
+    let report = format!(
+        "== the tutorial's loop calling R ==\n{}\n== chapter 12 ==\n{}",
+        bash.results(),
+        rust.results()
+    );
+    snapshot_settings().bind(|| insta::assert_snapshot!("r_beside_the_tutorial", report));
+}
+
+#[test]
+fn the_demo_runs_with_no_set_up() {
+    if !r_is_here("the_demo_runs_with_no_set_up") {
+        return;
+    }
+    let demo = harness::run_demo(assert_cmd::cargo::cargo_bin!("chapter-12"));
+    assert!(
+        demo.stdout
+            .contains(r#"{"greeting":"Hello, Ada!","letters":3}"#),
+        "{}",
+        demo.stdout
+    );
+    snapshot_settings().bind(|| insta::assert_snapshot!("demo", demo.stdout));
+}
+
+#[test]
+fn an_event_reaches_r_unchanged() {
+    if !r_is_here("an_event_reaches_r_unchanged") {
+        return;
+    }
+    let root = task(false);
+    let tricky = "quotes ' \" a $(dollar) and a * star\nnewline\u{e9}\n\n";
+    let answered = run(config(&root, "persistent"), &[Invocation::new(tricky)]);
+    assert_eq!(
+        bodies(&answered)[0],
+        format!("Echoing request: '{tricky}'").into_bytes()
+    );
+}
