@@ -42,17 +42,28 @@ impl fmt::Display for RespondError {
 impl std::error::Error for RespondError {}
 
 // ANCHOR: respond
-/// Sends `response` for `request_id`, byte for byte, and reads Lambda's
-/// answer to the end, so the kept-alive connection can carry the next `next`.
+/// Sends `response` for `request_id`, byte for byte.
 pub fn post_response(
     agent: &ureq::Agent,
     runtime_api: &str,
     request_id: &str,
     response: &[u8],
 ) -> Result<(), RespondError> {
+    accepted(
+        agent
+            .post(&response_url(runtime_api, request_id))
+            .send(response),
+    )
+}
+
+/// Lambda's verdict on something the runtime sent: `202 Accepted`, or the
+/// refusal it gave. The answer's body is read to the end, so that the
+/// kept-alive connection can carry the next `next`.
+pub fn accepted(
+    sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+) -> Result<(), RespondError> {
     let transport = |error: ureq::Error| RespondError::Transport(error.to_string());
-    let url = response_url(runtime_api, request_id);
-    let mut answer = agent.post(&url).send(response).map_err(transport)?;
+    let mut answer = sent.map_err(transport)?;
     let status = answer.status().as_u16();
     let body = answer.body_mut().read_to_string().map_err(transport)?;
     if status == 202 {

@@ -13,13 +13,7 @@ fn bash_task() -> TaskRoot {
 
 /// A task root with the Rust runtime as `bootstrap`, beside the same `function.sh`.
 fn rust_task() -> TaskRoot {
-    let task = TaskRoot::new();
-    std::fs::copy(
-        assert_cmd::cargo::cargo_bin!("chapter-08"),
-        task.path().join("bootstrap"),
-    )
-    .unwrap();
-    task.copy_in(&local_lambda::bash_original().join("function.sh"));
+    let task = TaskRoot::with_bootstrap(assert_cmd::cargo::cargo_bin!("chapter-08"));
     add_handlers(&task);
     task
 }

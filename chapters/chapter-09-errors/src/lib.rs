@@ -14,8 +14,9 @@ use std::time::Duration;
 use chapter_04::{NextError, NextInvocation, agent, next_invocation};
 use chapter_05::request_id;
 use chapter_06::{HandlerError, ShellHandler};
-use chapter_07::{RespondError, post_response};
+use chapter_07::{RespondError, accepted, post_response};
 use chapter_08::{RuntimeError, handler_from_env, runtime_api_from_env};
+use local_lambda::{FunctionConfig, Invocation, LocalLambda};
 use serde_json::json;
 
 // ANCHOR: report
@@ -53,21 +54,12 @@ fn post_error(
     path: &str,
     report: &ErrorReport,
 ) -> Result<(), RespondError> {
-    let transport = |error: ureq::Error| RespondError::Transport(error.to_string());
     let url = format!("http://{runtime_api}/2018-06-01/runtime/{path}");
-    let mut answer = agent
+    let request = agent
         .post(&url)
         .header("Lambda-Runtime-Function-Error-Type", &report.error_type)
-        .header("Content-Type", "application/json")
-        .send(&report.document()[..])
-        .map_err(transport)?;
-    let status = answer.status().as_u16();
-    let body = answer.body_mut().read_to_string().map_err(transport)?;
-    if status == 202 {
-        Ok(())
-    } else {
-        Err(RespondError::Refused { status, body })
-    }
+        .header("Content-Type", "application/json");
+    accepted(request.send(&report.document()[..]))
 }
 // ANCHOR_END: post-error
 
@@ -314,6 +306,39 @@ pub fn shell_answer(
     }
 }
 // ANCHOR_END: shell-answer
+
+// ANCHOR: demo
+/// Runs this very program as the bootstrap of a local Lambda, with
+/// `handler` as its `function.sh` and the given timeout, and prints what
+/// each event got and whether it met a cold start. The demos of the
+/// chapters whose binaries are runtimes (9 and 11) are made of this.
+pub fn demo_with_handler(handler: &str, events: &[&str], timeout: Duration) {
+    let task_root = std::env::temp_dir().join(format!("step-by-step-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&task_root).expect("a temporary task root");
+    std::fs::write(task_root.join("function.sh"), handler).expect("write function.sh");
+    let mut config = FunctionConfig::for_bootstrap(std::env::current_exe().expect("this program"));
+    config.task_root = task_root.clone();
+    config.timeout = timeout;
+    let lambda = LocalLambda::start(config).expect("a local Lambda starts on loopback");
+    let width = events.iter().map(|event| event.len()).max().unwrap_or(0);
+    for event in events {
+        let outcome = lambda
+            .invoke(Invocation::new(*event))
+            .expect("the event is accepted");
+        let cold = if outcome.init_duration.is_some() {
+            " (cold start)"
+        } else {
+            ""
+        };
+        println!(
+            "{event:<width$} -> {}{cold}",
+            String::from_utf8_lossy(outcome.body())
+        );
+    }
+    lambda.shutdown();
+    let _ = std::fs::remove_dir_all(&task_root);
+}
+// ANCHOR_END: demo
 
 #[cfg(test)]
 mod tests {

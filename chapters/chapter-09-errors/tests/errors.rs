@@ -17,13 +17,7 @@ fn bash_task() -> TaskRoot {
 }
 
 fn rust_task() -> TaskRoot {
-    let task = TaskRoot::new();
-    std::fs::copy(
-        assert_cmd::cargo::cargo_bin!("chapter-09"),
-        task.path().join("bootstrap"),
-    )
-    .unwrap();
-    task.copy_in(&local_lambda::bash_original().join("function.sh"));
+    let task = TaskRoot::with_bootstrap(assert_cmd::cargo::cargo_bin!("chapter-09"));
     with_handlers(task)
 }
 
@@ -31,21 +25,6 @@ fn config(task: &TaskRoot, handler: &str) -> FunctionConfig {
     let mut config = task.config("bootstrap");
     config.handler = handler.to_string();
     config
-}
-
-/// Error type of each invocation ("ok" for a success), and whether it started cold.
-fn verdicts(run: &Run) -> Vec<(String, bool)> {
-    run.outcomes
-        .iter()
-        .map(|outcome| {
-            let outcome = outcome.as_ref().expect("no event was refused");
-            let verdict = outcome
-                .result
-                .as_ref()
-                .map_or_else(|error| error.error_type.clone(), |_| "ok".to_string());
-            (verdict, outcome.init_duration.is_some())
-        })
-        .collect()
 }
 
 fn side_by_side(case: &str, bash: &Run, rust: &Run) -> String {
@@ -64,7 +43,7 @@ fn failing_handlers_are_reported_and_the_loop_goes_on() {
     let rust = run(config(&rust_root, "moody.handler"), &sent);
     let verdict = |name: &str, cold: bool| (name.to_string(), cold);
     assert_eq!(
-        verdicts(&bash),
+        bash.verdicts(),
         [
             verdict("ok", true),
             verdict("Runtime.ExitError", false),
@@ -75,7 +54,7 @@ fn failing_handlers_are_reported_and_the_loop_goes_on() {
         "set -e ends the bash at each failure; Lambda starts it again, cold"
     );
     assert_eq!(
-        verdicts(&rust),
+        rust.verdicts(),
         [
             verdict("ok", true),
             verdict("Runtime.HandlerFailed", false),
@@ -120,11 +99,11 @@ fn a_handler_that_cannot_be_used_is_an_init_error() {
         let bash = run(config(&bash_root, handler), &sent);
         let rust = run(config(&rust_root, handler), &sent);
         assert_eq!(
-            verdicts(&bash)[0].0,
+            bash.verdicts()[0].0,
             "Runtime.ExitError",
             "{case}: the bash just dies"
         );
-        rust_types.push(verdicts(&rust)[0].0.clone());
+        rust_types.push(rust.verdicts()[0].0.clone());
         let init_errors = rust
             .exchanges
             .iter()
@@ -152,7 +131,7 @@ fn a_handler_that_cannot_be_used_is_an_init_error() {
 fn the_demo_runs_with_no_set_up() {
     let demo = harness::run_demo(assert_cmd::cargo::cargo_bin!("chapter-09"));
     assert!(
-        demo.stdout.contains("third  -> ok: third\n"),
+        demo.stdout.contains("third -> ok: third\n"),
         "{}",
         demo.stdout
     );

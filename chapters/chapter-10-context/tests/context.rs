@@ -16,11 +16,7 @@ fn events() -> Vec<Invocation> {
 fn task(bootstrap: Option<&std::path::Path>) -> TaskRoot {
     let task = match bootstrap {
         None => TaskRoot::with_bash_original(),
-        Some(binary) => {
-            let task = TaskRoot::new();
-            std::fs::copy(binary, task.path().join("bootstrap")).unwrap();
-            task
-        }
+        Some(binary) => TaskRoot::with_bootstrap(binary),
     };
     task.write("context.sh", include_str!("context.sh"));
     task

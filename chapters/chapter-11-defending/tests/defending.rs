@@ -8,19 +8,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use harness::{Run, TaskRoot, events, run, snapshot_settings};
+use harness::{TaskRoot, events, run, snapshot_settings};
 use local_lambda::{FunctionConfig, LocalLambda, bash_original};
 
 const HANGS: &str = r#"handler() { [ "$1" = hang ] && sleep 30; echo "done: $1"; }
 "#;
 
 fn rust_task() -> TaskRoot {
-    let task = TaskRoot::new();
-    std::fs::copy(
-        assert_cmd::cargo::cargo_bin!("chapter-11"),
-        task.path().join("bootstrap"),
-    )
-    .unwrap();
+    let task = TaskRoot::with_bootstrap(assert_cmd::cargo::cargo_bin!("chapter-11"));
     task.write("hangs.sh", HANGS);
     task
 }
@@ -29,21 +24,6 @@ fn bash_task() -> TaskRoot {
     let task = TaskRoot::with_bash_original();
     task.write("hangs.sh", HANGS);
     task
-}
-
-/// Error type of each invocation ("ok" for a success), and whether it started cold.
-fn verdicts(run: &Run) -> Vec<(String, bool)> {
-    run.outcomes
-        .iter()
-        .map(|outcome| {
-            let outcome = outcome.as_ref().expect("accepted");
-            let verdict = outcome
-                .result
-                .as_ref()
-                .map_or_else(|error| error.error_type.clone(), |_| "ok".to_string());
-            (verdict, outcome.init_duration.is_some())
-        })
-        .collect()
 }
 
 #[test]
@@ -60,7 +40,7 @@ fn a_hanging_handler_is_stopped_before_lambda_stops_everything() {
     let rust = run(config(&rust_root), &sent);
     let verdict = |name: &str, cold: bool| (name.to_string(), cold);
     assert_eq!(
-        verdicts(&bash),
+        bash.verdicts(),
         [
             verdict("ok", true),
             verdict("Sandbox.Timedout", false),
@@ -69,7 +49,7 @@ fn a_hanging_handler_is_stopped_before_lambda_stops_everything() {
         "Lambda times the bash out, and throws its environment away"
     );
     assert_eq!(
-        verdicts(&rust),
+        rust.verdicts(),
         [
             verdict("ok", true),
             verdict("Runtime.HandlerTimedOut", false),
@@ -108,9 +88,15 @@ fn an_unreachable_runtime_api_is_tried_five_times_then_given_up() {
     let connections = Arc::new(AtomicUsize::new(0));
     let counted = connections.clone();
     thread::spawn(move || {
-        for stream in listener.incoming() {
+        for stream in listener.incoming().flatten() {
             counted.fetch_add(1, Ordering::SeqCst);
-            drop(stream);
+            // Read the request first: closing with it unread would reset the
+            // connection instead, and the runtime would see a different error.
+            let mut reader = BufReader::new(stream);
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|read| read > 0) && line != "\r\n" {
+                line.clear();
+            }
         }
     });
     let output = runtime_command(&address).output().unwrap();

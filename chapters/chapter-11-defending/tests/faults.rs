@@ -55,12 +55,7 @@ fn rows() -> Vec<Row> {
 fn task(bootstrap: Option<&std::path::Path>) -> TaskRoot {
     let task = match bootstrap {
         None => TaskRoot::with_bash_original(),
-        Some(binary) => {
-            let task = TaskRoot::new();
-            std::fs::copy(binary, task.path().join("bootstrap")).unwrap();
-            task.copy_in(&local_lambda::bash_original().join("function.sh"));
-            task
-        }
+        Some(binary) => TaskRoot::with_bootstrap(binary),
     };
     task.write("faults.sh", include_str!("faults.sh"));
     task

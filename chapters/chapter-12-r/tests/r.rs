@@ -53,21 +53,6 @@ fn config(task: &TaskRoot, mode: &str) -> FunctionConfig {
     config
 }
 
-/// Error type of each invocation ("ok" for a success), and whether it started cold.
-fn verdicts(run: &Run) -> Vec<(String, bool)> {
-    run.outcomes
-        .iter()
-        .map(|outcome| {
-            let outcome = outcome.as_ref().expect("accepted");
-            let verdict = outcome
-                .result
-                .as_ref()
-                .map_or_else(|error| error.error_type.clone(), |_| "ok".to_string());
-            (verdict, outcome.init_duration.is_some())
-        })
-        .collect()
-}
-
 fn bodies(run: &Run) -> Vec<Vec<u8>> {
     run.outcomes
         .iter()
@@ -99,7 +84,7 @@ fn both_modes_answer_strings_lists_tables_and_errors_alike() {
     );
     let verdict = |name: &str, cold: bool| (name.to_string(), cold);
     assert_eq!(
-        verdicts(&persistent),
+        persistent.verdicts(),
         [
             verdict("ok", true),
             verdict("ok", false),
@@ -131,7 +116,7 @@ fn when_r_dies_mid_event_that_event_fails_and_the_next_succeeds() {
     let persistent = run(config(&root, "persistent"), &sent);
     let verdict = |name: &str, cold: bool| (name.to_string(), cold);
     assert_eq!(
-        verdicts(&persistent),
+        persistent.verdicts(),
         [
             verdict("ok", true),
             verdict("Runtime.RWorkerDied", false),
@@ -153,7 +138,7 @@ fn a_missing_function_or_file_is_an_init_error() {
         let mut config = config(&root, "persistent");
         config.handler = handler.to_string();
         let failed = run(config, &events(&["{}"]));
-        assert_eq!(verdicts(&failed)[0].0, "Runtime.NoSuchHandler", "{handler}");
+        assert_eq!(failed.verdicts()[0].0, "Runtime.NoSuchHandler", "{handler}");
         report.push_str(&format!("_HANDLER={handler}\n{}", failed.results()));
     }
     snapshot_settings().bind(|| insta::assert_snapshot!("r_init_errors", report));
@@ -178,11 +163,11 @@ fn beside_the_tutorials_loop_calling_r() {
         "a string answer is the same, byte for byte"
     );
     assert_eq!(
-        verdicts(&bash)[1].0,
+        bash.verdicts()[1].0,
         "Runtime.ExitError",
         "cat() cannot print a list: the loop dies"
     );
-    assert_eq!(verdicts(&rust)[1].0, "ok");
+    assert_eq!(rust.verdicts()[1].0, "ok");
     let report = format!(
         "== the tutorial's loop calling R ==\n{}\n== chapter 12 ==\n{}",
         bash.results(),

@@ -58,6 +58,16 @@ impl TaskRoot {
         &self.path
     }
 
+    /// A task root holding `binary` as its `bootstrap` and the tutorial's
+    /// `function.sh` beside it: a Rust runtime packaged as Lambda would run it.
+    pub fn with_bootstrap(binary: &Path) -> TaskRoot {
+        let task = TaskRoot::new();
+        fs::copy(binary, task.path.join("bootstrap"))
+            .unwrap_or_else(|error| panic!("copy {}: {error}", binary.display()));
+        task.copy_in(&local_lambda::bash_original().join("function.sh"));
+        task
+    }
+
     /// Writes a file, creating folders as needed; returns its path.
     pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
         let path = self.path.join(name);
@@ -189,6 +199,22 @@ impl Run {
             text = pattern.replace_all(&text, *replacement).into_owned();
         }
         text
+    }
+
+    /// How each invocation ended: its error type (`"ok"` for a success),
+    /// and whether it met a cold start.
+    pub fn verdicts(&self) -> Vec<(String, bool)> {
+        self.outcomes
+            .iter()
+            .map(|outcome| {
+                let outcome = outcome.as_ref().expect("no event was refused");
+                let verdict = outcome
+                    .result
+                    .as_ref()
+                    .map_or_else(|error| error.error_type.clone(), |_| "ok".to_string());
+                (verdict, outcome.init_duration.is_some())
+            })
+            .collect()
     }
 
     /// The results as the caller saw them, one line each.
