@@ -13,130 +13,13 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime};
 
-use serde_json::json;
-
 use crate::config::FunctionConfig;
 use crate::ids;
+use crate::invocation::{FunctionError, Invocation, Outcome, Rejection};
 use crate::log::LogPipe;
 use crate::record::Recording;
 use crate::report::{self, Report};
 use crate::runtime_api::{Answer, Offer, RuntimeApi, Sandbox};
-
-/// One request to run the function.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Invocation {
-    /// The event, byte for byte; Lambda does not look inside it.
-    pub event: Vec<u8>,
-    /// JSON sent by mobile SDKs; passed on as `Lambda-Runtime-Client-Context`.
-    pub client_context: Option<String>,
-    /// JSON sent by mobile SDKs; passed on as `Lambda-Runtime-Cognito-Identity`.
-    pub cognito_identity: Option<String>,
-}
-
-impl Invocation {
-    /// An invocation of `event` with no mobile context.
-    pub fn new(event: impl Into<Vec<u8>>) -> Invocation {
-        Invocation {
-            event: event.into(),
-            ..Invocation::default()
-        }
-    }
-}
-
-/// A failed invocation as its caller sees it: Lambda's error type and the
-/// error document (JSON with `errorMessage` and `errorType`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FunctionError {
-    pub error_type: String,
-    pub body: Vec<u8>,
-}
-
-impl FunctionError {
-    /// An error that Lambda itself raises, with its message.
-    fn raised(error_type: &str, message: String) -> FunctionError {
-        let body = json!({"errorMessage": message, "errorType": error_type})
-            .to_string()
-            .into_bytes();
-        FunctionError {
-            error_type: error_type.to_string(),
-            body,
-        }
-    }
-
-    /// An error the runtime reported. Lambda passes the runtime's document on
-    /// as it is; with no document it builds one from the header's type.
-    fn reported(error_type: Option<String>, body: Vec<u8>) -> FunctionError {
-        let error_type = error_type.unwrap_or_else(|| "Unhandled".to_string());
-        if body.is_empty() {
-            return FunctionError::raised(
-                &error_type,
-                "Unknown application error occurred".to_string(),
-            );
-        }
-        FunctionError { error_type, body }
-    }
-}
-
-/// What became of one invocation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
-    pub request_id: String,
-    pub result: Result<Vec<u8>, FunctionError>,
-    /// From handing the event over to the answer.
-    pub duration: Duration,
-    /// Set on a cold start: from starting `bootstrap` to its first `next`.
-    pub init_duration: Option<Duration>,
-}
-
-impl Outcome {
-    /// What the caller receives: the response, or the error document.
-    pub fn body(&self) -> &[u8] {
-        match &self.result {
-            Ok(body) => body,
-            Err(error) => &error.body,
-        }
-    }
-
-    pub fn is_success(&self) -> bool {
-        self.result.is_ok()
-    }
-}
-
-/// An invocation refused before it reached the function.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Rejection {
-    /// The event is over the synchronous payload limit.
-    EventTooLarge { size: usize, limit: usize },
-    /// The local Lambda was shut down.
-    ShutDown,
-}
-
-impl Rejection {
-    /// The message Lambda's Invoke API gives.
-    pub fn message(&self) -> String {
-        match self {
-            Rejection::EventTooLarge { limit, .. } => {
-                format!(
-                    "Request must be smaller than {limit} bytes for the InvokeFunction operation"
-                )
-            }
-            Rejection::ShutDown => "The local Lambda has shut down".to_string(),
-        }
-    }
-}
-
-impl std::fmt::Display for Rejection {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Rejection::EventTooLarge { size, .. } => {
-                write!(formatter, "{} (the event has {size})", self.message())
-            }
-            Rejection::ShutDown => formatter.write_str(&self.message()),
-        }
-    }
-}
-
-impl std::error::Error for Rejection {}
 
 type Reply = Sender<Result<Outcome, Rejection>>;
 

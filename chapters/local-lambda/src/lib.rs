@@ -23,14 +23,16 @@ mod environment;
 mod front_door;
 pub mod http;
 mod ids;
+mod invocation;
 mod log;
 mod record;
 mod report;
 mod runtime_api;
 
 pub use config::{FunctionConfig, Limits};
-pub use environment::{FunctionError, Invocation, LocalLambda, Outcome, Pending, Rejection};
+pub use environment::{LocalLambda, Pending};
 pub use front_door::{FrontDoor, INVOKE_PATH};
+pub use invocation::{FunctionError, Invocation, Outcome, Rejection};
 pub use record::{Exchange, Recording, render_exchanges, show_body};
 pub use runtime_api::API_VERSION;
 
