@@ -6,10 +6,10 @@
 //! Run: `cargo bench -p chapter-12` (needs `Rscript` and R's jsonlite;
 //! `-- COUNT` sets the events for the persistent worker, the others get a tenth).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use harness::TaskRoot;
-use local_lambda::{FunctionConfig, Invocation, LocalLambda};
+use harness::{TaskRoot, time_invocations};
+use local_lambda::{FunctionConfig, LocalLambda};
 
 /// A string answer: the only kind the tutorial's loop can send.
 const EVENT: &str = r#"{"some": "request"}"#;
@@ -71,23 +71,8 @@ fn measure(name: &str, count: usize, runtime: &str, env: &[(&str, &str)]) -> Dur
         .map(|(name, value)| (name.to_string(), value.to_string()))
         .collect();
     let lambda = LocalLambda::start(config).expect("start");
-    assert!(
-        lambda
-            .invoke(Invocation::new(EVENT))
-            .expect("warm-up")
-            .is_success(),
-        "is R installed, with jsonlite?"
-    );
-    let started = Instant::now();
-    for _ in 0..count {
-        assert!(
-            lambda
-                .invoke(Invocation::new(EVENT))
-                .expect("invoke")
-                .is_success()
-        );
-    }
-    let per_event = started.elapsed() / count as u32;
+    // A failed warm-up here usually means R or its jsonlite is missing.
+    let per_event = time_invocations(&lambda, EVENT, count) / count as u32;
     println!(
         "{name:<40} {count:>7} {:>9.1} ms {:>12.1}",
         per_event.as_secs_f64() * 1e3,

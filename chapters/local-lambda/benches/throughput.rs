@@ -9,10 +9,10 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use harness::TaskRoot;
-use local_lambda::{FunctionConfig, Invocation, LocalLambda};
+use harness::{TaskRoot, time_invocations};
+use local_lambda::{FunctionConfig, LocalLambda};
 
 const EVENT: &str = r#"{"some": "request"}"#;
 
@@ -58,23 +58,7 @@ fn bash_original(count: usize) -> Duration {
     let task = TaskRoot::with_bash_original();
     let mut config = task.config("bootstrap");
     config.timeout = Duration::from_secs(30);
-    time_invocations(&LocalLambda::start(config).expect("start"), count)
-}
-
-/// Times `count` invocations after one untimed warm-up (the cold start is
-/// not what is measured here).
-fn time_invocations(lambda: &LocalLambda, count: usize) -> Duration {
-    lambda.invoke(Invocation::new(EVENT)).expect("warm-up");
-    let started = Instant::now();
-    for _ in 0..count {
-        assert!(
-            lambda
-                .invoke(Invocation::new(EVENT))
-                .expect("invoke")
-                .is_success()
-        );
-    }
-    started.elapsed()
+    time_invocations(&LocalLambda::start(config).expect("start"), EVENT, count)
 }
 
 /// Runs `count` invocations against an embedded local Lambda whose runtime
@@ -83,7 +67,7 @@ fn embedded(count: usize, runtime: fn(String, usize)) -> Duration {
     let lambda = LocalLambda::start(FunctionConfig::embedded(".")).expect("start");
     let api = lambda.runtime_api().expect("embedded API");
     let worker = thread::spawn(move || runtime(api, count + 1));
-    let elapsed = time_invocations(&lambda, count);
+    let elapsed = time_invocations(&lambda, EVENT, count);
     worker.join().expect("runtime thread");
     elapsed
 }

@@ -415,3 +415,27 @@ pub fn run_demo(program: &Path) -> Ran {
     );
     demo
 }
+
+/// For benchmarks: times `count` invocations of `event`, after one untimed
+/// warm-up (the cold start is measured elsewhere). Every invocation must
+/// succeed; a failing one would make the figure meaningless.
+pub fn time_invocations(lambda: &LocalLambda, event: &str, count: usize) -> Duration {
+    let warm_up = lambda
+        .invoke(Invocation::new(event))
+        .expect("the warm-up event is accepted");
+    assert!(
+        warm_up.is_success(),
+        "the warm-up event failed: {}",
+        String::from_utf8_lossy(warm_up.body())
+    );
+    let started = std::time::Instant::now();
+    for _ in 0..count {
+        assert!(
+            lambda
+                .invoke(Invocation::new(event))
+                .expect("accepted")
+                .is_success()
+        );
+    }
+    started.elapsed()
+}
