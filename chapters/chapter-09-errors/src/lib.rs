@@ -7,7 +7,7 @@
 //! and after an invocation error it goes on to the next event.
 
 use std::fmt;
-use std::process::Command;
+use std::process::{Command, ExitStatus};
 use std::thread;
 use std::time::Duration;
 
@@ -102,35 +102,46 @@ pub fn init_report(error: &RuntimeError) -> ErrorReport {
 // ANCHOR_END: classify-init
 
 // ANCHOR: check-handler
+/// The bash that loads a handler: source its file (exit status 3 when that
+/// fails) and check that it defines the function (4 when it does not).
+/// Chapter 14's persistent worker starts the same way.
+pub const LOAD_HANDLER: &str = r#"source "$1" >&2 || exit 3
+declare -F "$2" >/dev/null || exit 4"#;
+
 /// Loads the handler's script once at init, as the bash does, and checks
 /// that it defines the function: a missing function is an init error, not
 /// a surprise on the first event.
 pub fn check_handler(handler: &ShellHandler) -> Result<(), ErrorReport> {
-    let script = r#"source "$1" >&2 || exit 3
-declare -F "$2" >/dev/null || exit 4"#;
     let status = Command::new("bash")
-        .args(["-c", script, "check"])
+        .args(["-c", LOAD_HANDLER, "check"])
         .arg(&handler.script)
         .arg(&handler.function)
         .status()
         .map_err(|error| {
             ErrorReport::new("Runtime.InitError", format!("cannot start bash: {error}"))
         })?;
+    if status.success() {
+        return Ok(());
+    }
+    Err(load_report(handler, status))
+}
+
+/// The init error for a handler whose loading bash ended with `status`.
+pub fn load_report(handler: &ShellHandler, status: ExitStatus) -> ErrorReport {
     let name = handler
         .script
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
     match status.code() {
-        Some(0) => Ok(()),
-        Some(4) => Err(ErrorReport::new(
+        Some(4) => ErrorReport::new(
             "Runtime.NoSuchHandler",
             format!("{name} defines no shell function {}", handler.function),
-        )),
-        _ => Err(ErrorReport::new(
+        ),
+        _ => ErrorReport::new(
             "Runtime.ImportModuleError",
             format!("loading {name} failed ({status})"),
-        )),
+        ),
     }
 }
 // ANCHOR_END: check-handler

@@ -90,14 +90,7 @@ fn the_shell_handler_sees_its_own_invocations_context() {
 #[test]
 fn a_rust_handler_gets_typed_events_and_its_context() {
     let root = task(Some(assert_cmd::cargo::cargo_bin!("chapter-10-greeter")));
-    let sent: Vec<Invocation> = [
-        r#"{"name": "Ada"}"#,
-        r#"{"name": ""}"#,
-        r#"{"nom": "Ada"}"#,
-        "not json",
-    ]
-    .map(Invocation::new)
-    .to_vec();
+    let sent = chapter_10::greeter::SAMPLE_EVENTS.map(Invocation::new);
     let greeted = run(root.config("bootstrap"), &sent);
     let verdicts: Vec<String> = greeted
         .outcomes

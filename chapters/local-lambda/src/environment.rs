@@ -42,8 +42,15 @@ impl Pending {
 pub struct LocalLambda {
     jobs: Sender<Job>,
     recording: Recording,
-    runtime_api: Arc<Mutex<Option<String>>>,
+    current: Arc<Mutex<Published>>,
     supervisor: Mutex<Option<JoinHandle<()>>>,
+}
+
+/// What the supervisor tells its owner about the current environment.
+#[derive(Default)]
+struct Published {
+    runtime_api: Option<String>,
+    pid: Option<u32>,
 }
 
 impl LocalLambda {
@@ -52,11 +59,11 @@ impl LocalLambda {
     /// waits for the caller to act as the runtime.
     pub fn start(config: FunctionConfig) -> io::Result<LocalLambda> {
         let recording = Recording::default();
-        let runtime_api = Arc::new(Mutex::new(None));
+        let current = Arc::new(Mutex::new(Published::default()));
         let mut supervisor = Supervisor {
             config,
             recording: recording.clone(),
-            runtime_api: runtime_api.clone(),
+            published: current.clone(),
             current: None,
             closing: None,
         };
@@ -71,7 +78,7 @@ impl LocalLambda {
         Ok(LocalLambda {
             jobs,
             recording,
-            runtime_api,
+            current,
             supervisor: Mutex::new(Some(handle)),
         })
     }
@@ -91,7 +98,18 @@ impl LocalLambda {
     /// The current environment's Runtime API as a runtime would find it in
     /// `AWS_LAMBDA_RUNTIME_API` (`host:port`, unless a prefix was configured).
     pub fn runtime_api(&self) -> Option<String> {
-        self.runtime_api.lock().expect("runtime api lock").clone()
+        self.published().runtime_api.clone()
+    }
+
+    /// The process id of the current environment's runtime, for measuring
+    /// it (CPU time and memory in `/proc`); `None` before the first
+    /// invocation, between environments, and when the runtime is embedded.
+    pub fn runtime_pid(&self) -> Option<u32> {
+        self.published().pid
+    }
+
+    fn published(&self) -> std::sync::MutexGuard<'_, Published> {
+        self.current.lock().expect("published environment lock")
     }
 
     /// Everything recorded so far.
@@ -144,7 +162,7 @@ enum Ending {
 struct Supervisor {
     config: FunctionConfig,
     recording: Recording,
-    runtime_api: Arc<Mutex<Option<String>>>,
+    published: Arc<Mutex<Published>>,
     current: Option<Environment>,
     closing: Option<Closing>,
 }
@@ -226,7 +244,7 @@ impl Supervisor {
             self.recording.clone(),
         )?;
         let log = LogPipe::open(self.recording.clone(), self.config.echo_log)?;
-        *self.runtime_api.lock().expect("runtime api lock") = Some(api.env_value());
+        self.publish(Some(api.env_value()), None);
         let spawned_at = Instant::now();
         let pid = match &self.config.bootstrap {
             None => None,
@@ -242,6 +260,7 @@ impl Supervisor {
                 }
             },
         };
+        self.publish(Some(api.env_value()), pid);
         let initialised = pid.is_none();
         Ok(Environment {
             api,
@@ -557,7 +576,12 @@ impl Supervisor {
         }
         environment.api.stop();
         environment.log.close();
-        *self.runtime_api.lock().expect("runtime api lock") = None;
+        self.publish(None, None);
+    }
+
+    fn publish(&self, runtime_api: Option<String>, pid: Option<u32>) {
+        *self.published.lock().expect("published environment lock") =
+            Published { runtime_api, pid };
     }
 }
 

@@ -4,6 +4,8 @@
 //! trace ids, deadlines, ports, durations, temp paths) is replaced by a
 //! stable placeholder, ready for `insta` and for `assert_eq!`.
 
+pub mod faults;
+
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -416,26 +418,42 @@ pub fn run_demo(program: &Path) -> Ran {
     demo
 }
 
-/// For benchmarks: times `count` invocations of `event`, after one untimed
-/// warm-up (the cold start is measured elsewhere). Every invocation must
-/// succeed; a failing one would make the figure meaningless.
-pub fn time_invocations(lambda: &LocalLambda, event: &str, count: usize) -> Duration {
-    let warm_up = lambda
+/// The contents of a committed snapshot (`path` from the workspace root),
+/// without insta's header: for checking that another chapter's runtime
+/// gives exactly what an earlier chapter's snapshot shows.
+pub fn committed_snapshot(path: &str) -> String {
+    let text = fs::read_to_string(workspace_root().join(path))
+        .unwrap_or_else(|error| panic!("read the snapshot {path}: {error}"));
+    let body = text
+        .strip_prefix("---\n")
+        .and_then(|rest| rest.split_once("\n---\n"))
+        .map(|(_, body)| body)
+        .unwrap_or_else(|| panic!("{path} has no insta header"));
+    // insta stores the value with one newline at the end, and compares without it.
+    body.trim_end_matches('\n').to_string()
+}
+
+/// For benchmarks: one invocation of `event`, which must succeed; a
+/// failing one would make every figure measured with it meaningless.
+pub fn invoke_successfully(lambda: &LocalLambda, event: &str) -> Outcome {
+    let outcome = lambda
         .invoke(Invocation::new(event))
-        .expect("the warm-up event is accepted");
+        .expect("the local Lambda accepts the event");
     assert!(
-        warm_up.is_success(),
-        "the warm-up event failed: {}",
-        String::from_utf8_lossy(warm_up.body())
+        outcome.is_success(),
+        "an invocation failed: {}",
+        String::from_utf8_lossy(outcome.body())
     );
+    outcome
+}
+
+/// For benchmarks: times `count` invocations of `event`, after one untimed
+/// warm-up (the cold start is measured elsewhere).
+pub fn time_invocations(lambda: &LocalLambda, event: &str, count: usize) -> Duration {
+    invoke_successfully(lambda, event);
     let started = std::time::Instant::now();
     for _ in 0..count {
-        assert!(
-            lambda
-                .invoke(Invocation::new(event))
-                .expect("accepted")
-                .is_success()
-        );
+        invoke_successfully(lambda, event);
     }
     started.elapsed()
 }

@@ -1,0 +1,50 @@
+//! The least a runtime can be, as a bootstrap: it answers every event with
+//! the event itself, over one keep-alive connection. The benchmark's
+//! yardstick: what it costs per event is what the protocol costs. Without
+//! `AWS_LAMBDA_RUNTIME_API`, it runs itself under a local Lambda.
+
+use std::process::ExitCode;
+
+use chapter_14::minimal::MinimalClient;
+use local_lambda::{FunctionConfig, Invocation, LocalLambda};
+
+// ANCHOR: loop
+fn main() -> ExitCode {
+    let Some(api) = std::env::var_os("AWS_LAMBDA_RUNTIME_API") else {
+        return demo();
+    };
+    let api = api.to_string_lossy();
+    let mut client = match MinimalClient::connect(&api) {
+        Ok(client) => client,
+        Err(error) => {
+            eprintln!("bootstrap: cannot connect to the Runtime API at {api}: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    loop {
+        let answered = client.next_invocation().and_then(|event| {
+            let id = event
+                .header("lambda-runtime-aws-request-id")
+                .unwrap_or_default();
+            client.respond(id, &event.body)
+        });
+        if let Err(error) = answered {
+            eprintln!("bootstrap: {error}");
+            return ExitCode::FAILURE;
+        }
+    }
+}
+// ANCHOR_END: loop
+
+/// Two events, echoed.
+fn demo() -> ExitCode {
+    let config = FunctionConfig::for_bootstrap(std::env::current_exe().expect("this program"));
+    let lambda = LocalLambda::start(config).expect("a local Lambda starts on loopback");
+    for event in [r#"{"name": "Ada"}"#, "not even JSON"] {
+        let outcome = lambda
+            .invoke(Invocation::new(event))
+            .expect("the event is accepted");
+        println!("{event:<16} -> {}", String::from_utf8_lossy(outcome.body()));
+    }
+    ExitCode::SUCCESS
+}

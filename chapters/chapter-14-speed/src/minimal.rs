@@ -1,0 +1,237 @@
+//! An HTTP client for the Runtime API and nothing else: one keep-alive
+//! connection, each request written in one piece and each response read by
+//! hand. No URL parsing, no connection pool, no check that a pooled
+//! connection is still alive before each request (ureq makes three system
+//! calls for that, twice per event). The benchmark's yardstick runtime is
+//! made of it, and so is chapter 14's fast `serve`.
+
+use std::io::{self, BufRead, BufReader, Write};
+use std::net::TcpStream;
+
+use chapter_04::NextInvocation;
+use chapter_09::ErrorReport;
+
+/// A keep-alive HTTP/1.1 connection to the Runtime API.
+pub struct MinimalClient {
+    host: String,
+    /// What comes before `/2018-06-01` in every path: empty on Lambda.
+    prefix: String,
+    writer: TcpStream,
+    reader: BufReader<TcpStream>,
+    request: Vec<u8>,
+}
+
+/// What the Runtime API said to a response or an error report.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Sent {
+    Accepted,
+    /// Lambda answered, and refused it (413 for a response over 6 MB, say).
+    Refused {
+        status: u16,
+        body: String,
+    },
+}
+
+/// One response, as far as a runtime cares.
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl MinimalClient {
+    /// Connects to `address`, `host:port` with an optional `/prefix`, as
+    /// chapter 8 reads `AWS_LAMBDA_RUNTIME_API`.
+    pub fn connect(address: &str) -> io::Result<MinimalClient> {
+        let (host, prefix) = match address.find('/') {
+            Some(slash) => address.split_at(slash),
+            None => (address, ""),
+        };
+        let stream = TcpStream::connect(host)?;
+        // Each request goes out in one write; waiting to fill a packet
+        // (Nagle's algorithm) would only add a delay.
+        stream.set_nodelay(true)?;
+        Ok(MinimalClient {
+            host: host.to_string(),
+            prefix: prefix.to_string(),
+            writer: stream.try_clone()?,
+            reader: BufReader::new(stream),
+            request: Vec::new(),
+        })
+    }
+
+    // ANCHOR: next
+    /// Waits for the next event; any status but 200 is an error naming it.
+    pub fn next_invocation(&mut self) -> io::Result<NextInvocation> {
+        self.start_request("GET", "invocation/next");
+        self.request.extend_from_slice(b"\r\n");
+        let response = self.exchange()?;
+        if response.status != 200 {
+            return Err(invalid(&format!(
+                "the Runtime API answered next with {}: {}",
+                response.status,
+                String::from_utf8_lossy(&response.body)
+            )));
+        }
+        Ok(NextInvocation {
+            headers: response.headers,
+            body: response.body,
+        })
+    }
+
+    /// Sends the response to the event `id`.
+    pub fn respond(&mut self, id: &str, body: &[u8]) -> io::Result<Sent> {
+        self.start_request("POST", &format!("invocation/{id}/response"));
+        self.finish_with_body(body)
+    }
+    // ANCHOR_END: next
+
+    /// Reports that the event `id` failed, with Lambda's error document.
+    pub fn report_error(&mut self, id: &str, report: &ErrorReport) -> io::Result<Sent> {
+        self.start_request("POST", &format!("invocation/{id}/error"));
+        let _ = write!(
+            self.request,
+            "Lambda-Runtime-Function-Error-Type: {}\r\nContent-Type: application/json\r\n",
+            report.error_type
+        );
+        self.finish_with_body(&report.document())
+    }
+
+    fn start_request(&mut self, method: &str, path: &str) {
+        self.request.clear();
+        let _ = write!(
+            self.request,
+            "{method} {}/2018-06-01/runtime/{path} HTTP/1.1\r\nHost: {}\r\n",
+            self.prefix, self.host
+        );
+    }
+
+    fn finish_with_body(&mut self, body: &[u8]) -> io::Result<Sent> {
+        let _ = write!(self.request, "Content-Length: {}\r\n\r\n", body.len());
+        self.request.extend_from_slice(body);
+        let response = self.exchange()?;
+        if (200..300).contains(&response.status) {
+            return Ok(Sent::Accepted);
+        }
+        Ok(Sent::Refused {
+            status: response.status,
+            body: String::from_utf8_lossy(&response.body).into_owned(),
+        })
+    }
+
+    /// Sends the request that is ready, in one write, and reads the response.
+    fn exchange(&mut self) -> io::Result<Response> {
+        self.writer.write_all(&self.request)?;
+        read_response(&mut self.reader)
+    }
+}
+
+/// Reads one response with a `Content-Length` body (the Runtime API sends
+/// no other kind).
+fn read_response(reader: &mut impl BufRead) -> io::Result<Response> {
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let status = line
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| invalid(&format!("not an HTTP status line: {line:?}")))?;
+    let (mut headers, mut length) = (Vec::new(), 0);
+    loop {
+        line.clear();
+        if reader.read_line(&mut line)? == 0 {
+            return Err(invalid("the connection closed inside a response"));
+        }
+        let Some((name, value)) = line.split_once(':') else {
+            break;
+        };
+        let (name, value) = (name.to_ascii_lowercase(), value.trim());
+        if name == "content-length" {
+            length = value
+                .parse()
+                .map_err(|_| invalid(&format!("a bad Content-Length: {value:?}")))?;
+        }
+        headers.push((name, value.to_string()));
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body)?;
+    Ok(Response {
+        status,
+        headers,
+        body,
+    })
+}
+
+fn invalid(message: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, message.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_status_the_request_id_and_exactly_the_body() {
+        let bytes = b"HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: abc\r\ncontent-length: 2\r\n\r\n{}HTTP/1.1";
+        let mut reader = &bytes[..];
+        let response = read_response(&mut reader).unwrap();
+        assert_eq!(response.status, 200);
+        let id = (
+            "lambda-runtime-aws-request-id".to_string(),
+            "abc".to_string(),
+        );
+        assert_eq!(
+            response.headers[0], id,
+            "names in lower case, as chapter 4 keeps them"
+        );
+        assert_eq!(response.body, b"{}");
+        assert_eq!(reader, b"HTTP/1.1", "the next response is left alone");
+    }
+
+    #[test]
+    fn a_response_cut_short_is_an_error() {
+        let mut reader = &b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n{}"[..];
+        assert!(read_response(&mut reader).is_err());
+        let mut reader = &b"garbage\r\n"[..];
+        let error = read_response(&mut reader).err().unwrap();
+        assert!(
+            error.to_string().contains("not an HTTP status line"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_refused_answer_is_reported_with_its_status_not_as_an_error() {
+        use std::net::TcpListener;
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        let server = std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request = String::new();
+            while reader.read_line(&mut request).unwrap() > 2 {}
+            let mut body = [0; 2];
+            std::io::Read::read_exact(&mut reader, &mut body).unwrap();
+            let refusal = r#"{"errorMessage":"too big","errorType":"RequestEntityTooLarge"}"#;
+            let answer = format!(
+                "HTTP/1.1 413 Request Entity Too Large\r\nContent-Length: {}\r\n\r\n{refusal}",
+                refusal.len()
+            );
+            (&stream).write_all(answer.as_bytes()).unwrap();
+            request
+        });
+        let mut client = MinimalClient::connect(&format!("{address}/.rt")).unwrap();
+        let sent = client.respond("abc", b"{}").unwrap();
+        let request = server.join().unwrap();
+        assert!(
+            request
+                .starts_with("POST /.rt/2018-06-01/runtime/invocation/abc/response HTTP/1.1\r\n"),
+            "{request}"
+        );
+        assert!(request.contains("Content-Length: 2\r\n"), "{request}");
+        assert!(
+            matches!(&sent, Sent::Refused { status: 413, body } if body.contains("too big")),
+            "{sent:?}"
+        );
+    }
+}
