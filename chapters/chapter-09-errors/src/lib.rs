@@ -242,49 +242,78 @@ impl Conversation {
         Fatal(format!("{}: {}{told}", report.error_type, report.message))
     }
 
-    // ANCHOR: one-turn
-    /// One turn: the next event, answered with a response or an error
-    /// report. Only a Runtime API that cannot be reached ends the loop.
-    pub fn serve_one(&self, answer: &mut Answer<'_>) -> Result<(), Fatal> {
-        let fatal = |error: &dyn fmt::Display| Fatal(error.to_string());
-        let invocation = self.next_event()?;
-        let id = match request_id(&invocation.headers) {
-            Ok(id) => id,
-            Err(error) => {
-                // No id, no URL to answer at: Lambda will time the event out.
-                eprintln!("bootstrap: {error}; the event cannot be answered");
-                return Ok(());
-            }
-        };
-        let delivered = match answer(&invocation, &id) {
-            Ok(response) => post_response(&self.agent, &self.runtime_api, &id, &response),
-            Err(report) => {
-                eprintln!("bootstrap: {}: {}", report.error_type, report.message);
-                report_invocation_error(&self.agent, &self.runtime_api, &id, &report)
-            }
-        };
-        match delivered {
-            Ok(()) => Ok(()),
-            // Lambda answered, and has recorded the failure (a 413 fails the
-            // invocation for us); the next event can still be served.
-            Err(RespondError::Refused { status, body }) => {
-                eprintln!(
-                    "bootstrap: the Runtime API refused the answer with {status}: {}",
-                    body.trim_end()
-                );
-                Ok(())
-            }
-            Err(error) => Err(fatal(&error)),
-        }
-    }
-    // ANCHOR_END: one-turn
-
     /// Serves events with `answer` until Lambda cannot be reached.
     pub fn run(&self, answer: &mut Answer<'_>) -> Fatal {
-        loop {
-            if let Err(fatal) = self.serve_one(answer) {
-                return fatal;
-            }
+        let mut client = self;
+        serve(&mut client, answer)
+    }
+}
+
+/// What a turn asks of the Runtime API: an event, and a place for its
+/// answer. The conversation above does it over ureq; chapter 14 does it
+/// over a hand-written client, and the turn stays this chapter's.
+pub trait RuntimeClient {
+    fn next_event(&mut self) -> Result<NextInvocation, Fatal>;
+    fn respond(&mut self, request_id: &str, response: &[u8]) -> Result<(), RespondError>;
+    fn report_error(&mut self, request_id: &str, report: &ErrorReport) -> Result<(), RespondError>;
+}
+
+impl RuntimeClient for &Conversation {
+    fn next_event(&mut self) -> Result<NextInvocation, Fatal> {
+        Conversation::next_event(self)
+    }
+
+    fn respond(&mut self, request_id: &str, response: &[u8]) -> Result<(), RespondError> {
+        post_response(&self.agent, &self.runtime_api, request_id, response)
+    }
+
+    fn report_error(&mut self, request_id: &str, report: &ErrorReport) -> Result<(), RespondError> {
+        report_invocation_error(&self.agent, &self.runtime_api, request_id, report)
+    }
+}
+
+// ANCHOR: one-turn
+/// One turn: the next event, answered with a response or an error
+/// report. Only a Runtime API that cannot be reached ends the loop.
+pub fn serve_one(client: &mut impl RuntimeClient, answer: &mut Answer<'_>) -> Result<(), Fatal> {
+    let fatal = |error: &dyn fmt::Display| Fatal(error.to_string());
+    let invocation = client.next_event()?;
+    let id = match request_id(&invocation.headers) {
+        Ok(id) => id,
+        Err(error) => {
+            // No id, no URL to answer at: Lambda will time the event out.
+            eprintln!("bootstrap: {error}; the event cannot be answered");
+            return Ok(());
+        }
+    };
+    let delivered = match answer(&invocation, &id) {
+        Ok(response) => client.respond(&id, &response),
+        Err(report) => {
+            eprintln!("bootstrap: {}: {}", report.error_type, report.message);
+            client.report_error(&id, &report)
+        }
+    };
+    match delivered {
+        Ok(()) => Ok(()),
+        // Lambda answered, and has recorded the failure (a 413 fails the
+        // invocation for us); the next event can still be served.
+        Err(RespondError::Refused { status, body }) => {
+            eprintln!(
+                "bootstrap: the Runtime API refused the answer with {status}: {}",
+                body.trim_end()
+            );
+            Ok(())
+        }
+        Err(error) => Err(fatal(&error)),
+    }
+}
+// ANCHOR_END: one-turn
+
+/// Serves events with `answer` until Lambda cannot be reached.
+pub fn serve(client: &mut impl RuntimeClient, answer: &mut Answer<'_>) -> Fatal {
+    loop {
+        if let Err(fatal) = serve_one(client, answer) {
+            return fatal;
         }
     }
 }

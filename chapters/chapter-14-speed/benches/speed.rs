@@ -327,7 +327,7 @@ fn floor(events: usize) -> Latencies {
             let id = event
                 .header("lambda-runtime-aws-request-id")
                 .expect("an id");
-            client.respond(id, &event.body).expect("respond");
+            client.send_response(id, &event.body).expect("respond");
             started.elapsed()
         })
         .collect();

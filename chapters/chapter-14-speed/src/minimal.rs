@@ -9,6 +9,7 @@ use std::io::{self, BufRead, BufReader, Write};
 use std::net::TcpStream;
 
 use chapter_04::NextInvocation;
+use chapter_07::RespondError;
 use chapter_09::ErrorReport;
 
 /// A keep-alive HTTP/1.1 connection to the Runtime API.
@@ -79,15 +80,16 @@ impl MinimalClient {
         })
     }
 
-    /// Sends the response to the event `id`.
-    pub fn respond(&mut self, id: &str, body: &[u8]) -> io::Result<Sent> {
+    /// Sends the response to the event `id`; as chapter 7's, a status other
+    /// than 2xx is Lambda refusing it.
+    pub fn send_response(&mut self, id: &str, body: &[u8]) -> Result<(), RespondError> {
         self.start_request("POST", &format!("invocation/{id}/response"));
         self.finish_with_body(body)
     }
     // ANCHOR_END: next
 
     /// Reports that the event `id` failed, with Lambda's error document.
-    pub fn report_error(&mut self, id: &str, report: &ErrorReport) -> io::Result<Sent> {
+    pub fn send_error(&mut self, id: &str, report: &ErrorReport) -> Result<(), RespondError> {
         self.start_request("POST", &format!("invocation/{id}/error"));
         let _ = write!(
             self.request,
@@ -106,14 +108,16 @@ impl MinimalClient {
         );
     }
 
-    fn finish_with_body(&mut self, body: &[u8]) -> io::Result<Sent> {
+    fn finish_with_body(&mut self, body: &[u8]) -> Result<(), RespondError> {
         let _ = write!(self.request, "Content-Length: {}\r\n\r\n", body.len());
         self.request.extend_from_slice(body);
-        let response = self.exchange()?;
+        let response = self
+            .exchange()
+            .map_err(|error| RespondError::Transport(error.to_string()))?;
         if (200..300).contains(&response.status) {
-            return Ok(Sent::Accepted);
+            return Ok(());
         }
-        Ok(Sent::Refused {
+        Err(RespondError::Refused {
             status: response.status,
             body: String::from_utf8_lossy(&response.body).into_owned(),
         })
@@ -221,7 +225,7 @@ mod tests {
             request
         });
         let mut client = MinimalClient::connect(&format!("{address}/.rt")).unwrap();
-        let sent = client.respond("abc", b"{}").unwrap();
+        let sent = client.send_response("abc", b"{}");
         let request = server.join().unwrap();
         assert!(
             request
@@ -230,7 +234,7 @@ mod tests {
         );
         assert!(request.contains("Content-Length: 2\r\n"), "{request}");
         assert!(
-            matches!(&sent, Sent::Refused { status: 413, body } if body.contains("too big")),
+            matches!(&sent, Err(RespondError::Refused { status: 413, body }) if body.contains("too big")),
             "{sent:?}"
         );
     }

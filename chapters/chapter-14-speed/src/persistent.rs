@@ -289,6 +289,8 @@ impl StatusLines {
             if let Some(end) = self.pending.iter().position(|&byte| byte == b'\n') {
                 let line: Vec<u8> = self.pending.drain(..=end).collect();
                 let text = String::from_utf8_lossy(&line[..end]);
+                // Only the worker writes here (the handler's stdout is the
+                // response file): `ready`, then one exit status per event.
                 return Line::Status(text.trim().parse().unwrap_or(0));
             }
             if !wait_readable(&self.pipe, deadline) {

@@ -22,13 +22,17 @@ fn main() -> ExitCode {
         }
     };
     loop {
-        let answered = client.next_invocation().and_then(|event| {
-            let id = event
-                .header("lambda-runtime-aws-request-id")
-                .unwrap_or_default();
-            client.respond(id, &event.body)
-        });
-        if let Err(error) = answered {
+        let event = match client.next_invocation() {
+            Ok(event) => event,
+            Err(error) => {
+                eprintln!("bootstrap: cannot get the next event: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let id = event
+            .header("lambda-runtime-aws-request-id")
+            .unwrap_or_default();
+        if let Err(error) = client.send_response(id, &event.body) {
             eprintln!("bootstrap: {error}");
             return ExitCode::FAILURE;
         }
