@@ -1,9 +1,9 @@
 //! An HTTP client for the Runtime API and nothing else: one keep-alive
 //! connection, each request written in one piece and each response read by
 //! hand. No URL parsing, no connection pool, no check that a pooled
-//! connection is still alive before each request (ureq makes three system
-//! calls for that, twice per event). The benchmark's yardstick runtime is
-//! made of it, and so is chapter 14's fast `serve`.
+//! connection is still alive (ureq makes three system calls for that, four
+//! times per event). The benchmark's yardstick runtime is made of it, and
+//! so is chapter 14's fast `serve`.
 
 use std::io::{self, BufRead, BufReader, Write};
 use std::net::TcpStream;

@@ -5,11 +5,11 @@
 //! chapter 6's runtime spends per event. The tutorial's own bootstrap never
 //! paid it: it sourced `function.sh` once and called the handler in a
 //! subshell. A persistent worker goes one step further and calls the
-//! handler in the worker itself, without a subshell (a fork costs most of a
-//! millisecond too). The price: what one event's handler changes (a global,
-//! the working directory) is still there for the next, as it is in the
-//! Python or Node runtimes; and a handler that calls `exit` takes the worker
-//! with it, so the next event starts a new one.
+//! handler in the worker itself, without a subshell (a fork of bash costs
+//! over half a millisecond too). The price: what one event's handler
+//! changes (a global, the working directory) is still there for the next,
+//! as it is in the Python or Node runtimes; and a handler that calls `exit`
+//! takes the worker with it, so the next event starts a new one.
 
 use std::fs::File;
 use std::io::{self, Read, Write};
