@@ -7,9 +7,10 @@
 //! and the targets, and writes the chart and the table to `target/speed/`.
 //!
 //! Run: `cargo bench -p chapter-14` (about four minutes). Options after
-//! `--`: `--quick` (a tenth of the events, no 100,000 mark), `--unpinned`
-//! (use every core), `--write-book` (also copy the table and the chart into
-//! `book/`, as committed).
+//! `--`: `--quick` (a tenth of the events, no 100,000 mark), `--only NAME`
+//! (the runtimes whose name contains NAME), `--unpinned` (use every core),
+//! `--write-book` (also copy the table and the chart into `book/`, as
+//! committed).
 
 use std::fmt::Write as _;
 use std::fs;
