@@ -27,24 +27,21 @@ fn on_lambda_both_read_the_same_settings() {
         ("_HANDLER", "function.handler"),
         ("LAMBDA_TASK_ROOT", "/var/task"),
     ]);
+    let shown = side_by_side("both variables set", &bash, &rust);
     assert_eq!(bash, rust, "the chapter says they agree here");
     assert_eq!(
         bash.stdout,
         "handler: function.handler\ntask root: /var/task\n"
     );
-    snapshot_settings().bind(|| {
-        insta::assert_snapshot!(
-            "strict_on_lambda",
-            side_by_side("both variables set", &bash, &rust)
-        )
-    });
+    snapshot_settings().bind(|| insta::assert_snapshot!("strict_on_lambda", shown));
 }
 // ANCHOR_END: parity-test
 
 #[test]
 fn without_handler_both_stop_and_name_the_variable() {
     let (bash, rust) = both(&[("LAMBDA_TASK_ROOT", "/var/task")]);
-    assert_eq!((bash.status, rust.status), (1, 1));
+    let shown = side_by_side("_HANDLER unset", &bash, &rust);
+    assert_eq!((bash.status, rust.status), (1, 1), "both stop");
     assert_eq!((bash.stdout.as_str(), rust.stdout.as_str()), ("", ""));
     assert!(
         bash.stderr.contains("_HANDLER: unbound variable"),
@@ -56,26 +53,17 @@ fn without_handler_both_stop_and_name_the_variable() {
         "{}",
         rust.stderr
     );
-    snapshot_settings().bind(|| {
-        insta::assert_snapshot!(
-            "strict_no_handler",
-            side_by_side("_HANDLER unset", &bash, &rust)
-        )
-    });
+    snapshot_settings().bind(|| insta::assert_snapshot!("strict_no_handler", shown));
 }
 
 #[test]
 fn an_empty_handler_passes_set_u_but_not_rust() {
     let (bash, rust) = both(&[("_HANDLER", ""), ("LAMBDA_TASK_ROOT", "/var/task")]);
+    let shown = side_by_side("_HANDLER empty", &bash, &rust);
     assert_eq!(bash.status, 0, "set -u only catches unset variables");
     assert_eq!(bash.stdout, "handler: \ntask root: /var/task\n");
     assert_eq!(rust.status, 1, "Rust refuses an empty handler");
-    snapshot_settings().bind(|| {
-        insta::assert_snapshot!(
-            "strict_empty_handler",
-            side_by_side("_HANDLER empty", &bash, &rust)
-        )
-    });
+    snapshot_settings().bind(|| insta::assert_snapshot!("strict_empty_handler", shown));
 }
 
 #[test]

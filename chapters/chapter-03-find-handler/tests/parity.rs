@@ -33,6 +33,10 @@ fn both_with(handler: Option<&str>, task_root: &Path) -> (Ran, Ran) {
     let bash = Ran::run(&mut clean_command(&step_sh, &env));
     let step = assert_cmd::cargo::cargo_bin!("chapter-03-step");
     let rust = Ran::run(&mut clean_command(step, &env));
+    let case = handler.map_or("_HANDLER unset".to_string(), |handler| {
+        harness::normalise_output(&format!("_HANDLER={handler:?}, task root {root}"))
+    });
+    harness::exhibit_runs(&case, &bash, &rust);
     (bash, rust)
 }
 

@@ -55,11 +55,10 @@ fn run_case(task: &TaskRoot, number: usize, case: &Case) -> (String, Ran, Ran) {
         .split_terminator('\n')
         .map(|line| format!("  {}\n", line.replace('\r', "\\r")))
         .collect();
+    let (bash_shown, rust_shown) = harness::exhibit_runs(case.name, &bash, &rust);
     let text = format!(
-        "case: {}\ndump:\n{shown_dump}{}{}",
-        case.name,
-        bash.render("bash"),
-        rust.render("rust")
+        "case: {}\ndump:\n{shown_dump}{bash_shown}{rust_shown}",
+        case.name
     );
     (text, bash, rust)
 }
@@ -121,43 +120,30 @@ fn where_the_pipeline_goes_wrong() {
         ),
         case("no request id at all", &missing, "\r\n"),
     ];
+    // What the chapter says of each case: bash's status and output, and
+    // Rust's status, checked case by case before the snapshot is.
+    let printed = |id: &str| format!("request id: [{id}]\n");
+    let claims = [
+        (
+            (0, printed(r#"{"note""#), 0),
+            "grep matched two lines; Rust reads the real one",
+        ),
+        (
+            (0, printed("<request-id-1>Lambda-Runtime-Aws-Request-Id"), 1),
+            "bash glues both lines; Rust refuses two ids",
+        ),
+        ((0, printed("abc"), 1), "cut keeps the first field"),
+        ((0, printed("8476a536e9f4"), 1), "tr removed the space"),
+        ((1, String::new(), 1), "both stop; bash without a word"),
+    ];
     let task = TaskRoot::new();
     let mut report = String::new();
-    let mut outcomes = Vec::new();
-    for (number, case) in cases.iter().enumerate() {
+    for (number, (case, (outcome, claim))) in cases.iter().zip(claims).enumerate() {
         let (text, bash, rust) = run_case(&task, number, case);
-        outcomes.push((bash.status, bash.stdout.clone(), rust.status));
+        assert_eq!((bash.status, bash.stdout, rust.status), outcome, "{claim}");
         report.push_str(&text);
         report.push('\n');
     }
-    // What the chapter says of each case, checked before the snapshot is.
-    let text = |id: &str| format!("request id: [{id}]\n");
-    assert_eq!(
-        outcomes[0],
-        (0, text(r#"{"note""#), 0),
-        "grep matched two lines; Rust reads the real one"
-    );
-    assert_eq!(
-        outcomes[1],
-        (0, text("<request-id-1>Lambda-Runtime-Aws-Request-Id"), 1),
-        "bash glues both lines; Rust refuses two ids"
-    );
-    assert_eq!(
-        outcomes[2],
-        (0, text("abc"), 1),
-        "cut keeps the first field"
-    );
-    assert_eq!(
-        outcomes[3],
-        (0, text("8476a536e9f4"), 1),
-        "tr removed the space"
-    );
-    assert_eq!(
-        (outcomes[4].0, outcomes[4].2),
-        (1, 1),
-        "both stop; bash without a word"
-    );
-    assert_eq!(outcomes[4].1, "");
     let report = harness::normalise_output(&report);
     snapshot_settings().bind(|| insta::assert_snapshot!("request_id_pitfalls", report));
 }

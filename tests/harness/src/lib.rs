@@ -4,7 +4,10 @@
 //! trace ids, deadlines, ports, durations, temp paths) is replaced by a
 //! stable placeholder, ready for `insta` and for `assert_eq!`.
 
+pub mod exhibit;
 pub mod faults;
+
+pub use exhibit::exhibit;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -127,6 +130,7 @@ pub struct Run {
 /// Runs `config`'s bootstrap with each event in turn, then shuts the local
 /// Lambda down (the runtime is killed while it waits on its next `next`).
 pub fn run(config: FunctionConfig, events: &[Invocation]) -> Run {
+    exhibit::install_report_hook();
     let mut replacements = vec![(
         config.task_root.display().to_string(),
         "<task-root>".to_string(),
@@ -349,6 +353,7 @@ pub struct Ran {
 impl Ran {
     /// Runs `command` to completion and keeps its normalised output.
     pub fn run(command: &mut std::process::Command) -> Ran {
+        exhibit::install_report_hook();
         let output = command
             .output()
             .unwrap_or_else(|error| panic!("run {command:?}: {error}"));
@@ -394,13 +399,20 @@ pub fn clean_command(program: &Path, env: &[(&str, &str)]) -> std::process::Comm
     command
 }
 
-/// Two runs of one case, bash first, as a snapshot shows them.
+/// Two runs of one case, bash first, as a snapshot shows them. The
+/// comparison is also [exhibited](exhibit()): call this before asserting
+/// anything about the two runs, so that the workbook can show a failure.
 pub fn side_by_side(case: &str, bash: &Ran, rust: &Ran) -> String {
-    format!(
-        "case: {case}\n\n{}\n{}",
-        bash.render("bash"),
-        rust.render("rust")
-    )
+    let (bash, rust) = exhibit_runs(case, bash, rust);
+    format!("case: {case}\n\n{bash}\n{rust}")
+}
+
+/// [Exhibits](exhibit()) two runs of one case, rendered as
+/// [`side_by_side`] shows them; returns the two renderings.
+pub fn exhibit_runs(case: &str, bash: &Ran, rust: &Ran) -> (String, String) {
+    let (bash, rust) = (bash.render("bash"), rust.render("rust"));
+    exhibit(case, &bash, &rust);
+    (bash, rust)
 }
 
 /// Runs a chapter's demo as `cargo run -p chapter-NN` would on a fresh
@@ -408,13 +420,10 @@ pub fn side_by_side(case: &str, bash: &Ran, rust: &Ran) -> String {
 /// the promise every chapter makes: it exits 0.
 pub fn run_demo(program: &Path) -> Ran {
     let demo = Ran::run(&mut clean_command(program, &[]));
-    assert_eq!(
-        demo.status,
-        0,
-        "{} failed:\n{}",
-        program.display(),
-        demo.stderr
-    );
+    let name = program.file_name().unwrap_or_default().to_string_lossy();
+    // A demo has no bash side: only the Rust run is shown.
+    exhibit(&format!("the demo, {name}"), "", &demo.render("rust"));
+    assert_eq!(demo.status, 0, "the demo exits 0");
     demo
 }
 

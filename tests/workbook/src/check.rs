@@ -1,0 +1,229 @@
+//! Running an exercise's check: the chapter's own tests, built with the
+//! reader's code, with the harness asked to report each failure.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use harness::exhibit::{Exhibit, REPORT_DIR};
+
+use crate::Exercise;
+
+/// What one check found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Check {
+    /// The reader's code does not compile: rustc's errors.
+    DoesNotBuild(String),
+    /// The tests ran.
+    Ran {
+        passed: Vec<String>,
+        failures: Vec<Failure>,
+    },
+}
+
+/// One test that failed with the reader's code in place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The test's name, as the chapter's test file spells it.
+    pub test: String,
+    /// The failed assertion's message (the check's own words).
+    pub message: String,
+    /// The comparison the test was judging, when it had got that far.
+    pub exhibit: Option<Exhibit>,
+}
+
+impl Check {
+    /// Whether every test passed.
+    pub fn is_done(&self) -> bool {
+        matches!(self, Check::Ran { failures, .. } if failures.is_empty())
+    }
+}
+
+/// Builds the exercise's chapter with the reader's code and runs its tests.
+/// `Err` only when cargo itself cannot be run.
+pub fn run(root: &Path, exercise: &Exercise) -> io::Result<Check> {
+    let reports = ReportFolder::new()?;
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or("cargo".into()));
+    command
+        .current_dir(root)
+        .args(["test", "--color", "never", "--no-fail-fast", "-p"])
+        .arg(exercise.package())
+        .args(["--features", "exercise"]);
+    for test in exercise.tests {
+        command.args(["--test", test]);
+    }
+    command
+        .env(REPORT_DIR, &reports.0)
+        // A check compares with the committed snapshots; it never writes one.
+        .env("INSTA_UPDATE", "no")
+        .env("RUST_BACKTRACE", "0");
+    let output = command.output()?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let (passed, failed) = test_lines(&stdout);
+    if passed.is_empty() && failed.is_empty() {
+        return Ok(Check::DoesNotBuild(compiler_errors(&stderr)));
+    }
+    let mut failures: Vec<Failure> = failed
+        .into_iter()
+        .map(|test| reports.failure(&test, &stdout))
+        .collect();
+    // libtest reports in the order tests finish; the chapter's order goes
+    // from the plain case to the odd ones, which is the order to fix them in.
+    let order = test_order(root, exercise);
+    failures.sort_by_key(|failure| order.iter().position(|name| *name == failure.test));
+    Ok(Check::Ran { passed, failures })
+}
+
+/// The exercise's test functions, in the order their files define them.
+fn test_order(root: &Path, exercise: &Exercise) -> Vec<String> {
+    let mut names = Vec::new();
+    for test in exercise.tests {
+        let path = root.join(exercise.folder).join(format!("tests/{test}.rs"));
+        let text = fs::read_to_string(path).unwrap_or_default();
+        let mut after_attribute = false;
+        for line in text.lines() {
+            let line = line.trim();
+            if line == "#[test]" {
+                after_attribute = true;
+            } else if after_attribute && let Some(rest) = line.strip_prefix("fn ") {
+                names.extend(rest.split('(').next().map(str::to_string));
+                after_attribute = false;
+            }
+        }
+    }
+    names
+}
+
+/// The names of the tests libtest reported as passed and as failed.
+fn test_lines(stdout: &str) -> (Vec<String>, Vec<String>) {
+    let mut passed = Vec::new();
+    let mut failed = Vec::new();
+    for line in stdout.lines() {
+        let Some(rest) = line.strip_prefix("test ") else {
+            continue;
+        };
+        if let Some(name) = rest.strip_suffix(" ... ok") {
+            passed.push(name.to_string());
+        } else if let Some(name) = rest.strip_suffix(" ... FAILED") {
+            failed.push(name.to_string());
+        }
+    }
+    (passed, failed)
+}
+
+/// The error blocks of rustc's output, without the progress lines and warnings.
+fn compiler_errors(stderr: &str) -> String {
+    let blocks: Vec<&str> = stderr
+        .split("\n\n")
+        .map(|block| block.trim_start_matches('\n'))
+        .filter(|block| block.trim_start().starts_with("error"))
+        .collect();
+    if blocks.is_empty() {
+        // Not rustc's doing (cargo could not resolve the package, say): show it all.
+        return stderr.trim_end().to_string();
+    }
+    blocks.join("\n\n")
+}
+
+/// A folder for the harness's failure reports, removed when dropped.
+struct ReportFolder(PathBuf);
+
+impl ReportFolder {
+    fn new() -> io::Result<ReportFolder> {
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "workbook-reports-{}-{}",
+            std::process::id(),
+            COUNT.fetch_add(1, Ordering::Relaxed)
+        );
+        let path = std::env::temp_dir().join(name);
+        let _ = fs::remove_dir_all(&path);
+        fs::create_dir_all(&path)?;
+        Ok(ReportFolder(path))
+    }
+
+    /// The failure of `test`: from its report when the harness wrote one,
+    /// otherwise from what libtest printed of its panic.
+    fn failure(&self, test: &str, stdout: &str) -> Failure {
+        let report = fs::read_to_string(self.0.join(format!("{}.json", test.replace("::", "-"))))
+            .ok()
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok());
+        let Some(report) = report else {
+            return Failure {
+                test: test.to_string(),
+                message: panic_message(test, stdout),
+                exhibit: None,
+            };
+        };
+        let text = |value: &serde_json::Value| value.as_str().unwrap_or_default().to_string();
+        let exhibit = report["exhibit"].as_object().map(|exhibit| Exhibit {
+            case: text(&exhibit["case"]),
+            bash: text(&exhibit["bash"]),
+            rust: text(&exhibit["rust"]),
+        });
+        Failure {
+            test: test.to_string(),
+            message: text(&report["message"]),
+            exhibit,
+        }
+    }
+}
+
+impl Drop for ReportFolder {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// What libtest printed under `---- test stdout ----`, less the lines about backtraces.
+fn panic_message(test: &str, stdout: &str) -> String {
+    let heading = format!("---- {test} stdout ----");
+    stdout
+        .split_once(&heading)
+        .map(|(_, rest)| {
+            rest.lines()
+                .skip(1)
+                .take_while(|line| !line.starts_with("---- ") && !line.starts_with("failures:"))
+                .filter(|line| !line.starts_with("note: run with `RUST_BACKTRACE"))
+                .collect::<Vec<_>>()
+                .join("\n")
+                .trim()
+                .to_string()
+        })
+        .unwrap_or_else(|| "(the test failed without a message)".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_libtests_verdicts() {
+        let stdout = "running 3 tests\ntest a ... ok\ntest b ... FAILED\ntest c ... ignored\n";
+        assert_eq!(
+            test_lines(stdout),
+            (vec!["a".to_string()], vec!["b".to_string()])
+        );
+    }
+
+    #[test]
+    fn keeps_only_rustcs_errors() {
+        let stderr = "   Compiling chapter-02 v0.1.0\nwarning: unused\n --> a.rs:1:1\n\nerror[E0308]: mismatched types\n --> a.rs:2:5\n\nerror: could not compile `chapter-02`\n";
+        assert_eq!(
+            compiler_errors(stderr),
+            "error[E0308]: mismatched types\n --> a.rs:2:5\n\nerror: could not compile `chapter-02`\n"
+        );
+    }
+
+    #[test]
+    fn a_panic_without_a_report_keeps_its_message() {
+        let stdout = "failures:\n\n---- t stdout ----\n\nthread 't' panicked at x.rs:1:1:\nboom\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n\n\nfailures:\n    t\n";
+        assert_eq!(
+            panic_message("t", stdout),
+            "thread 't' panicked at x.rs:1:1:\nboom"
+        );
+    }
+}

@@ -1,0 +1,223 @@
+//! The workbook: the book's exercises, and the checks that tell a reader
+//! where they stand.
+//!
+//! Each exercise is one function of a chapter, in a file the reader edits
+//! (`chapters/<chapter>/exercise/<function>.rs`). Built with the chapter's
+//! `exercise` feature, the reader's function replaces the chapter's, and the
+//! chapter's own tests, bash beside Rust, judge it. This crate runs those
+//! tests, collects what the harness reports of each failure (see
+//! `harness::exhibit`) and shows it: both sides in the chapter's rendering,
+//! where they first differ, and a hint. The chapter's code is the solution;
+//! the reader's progress is their edited files and nothing else.
+
+pub mod check;
+pub mod show;
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// One exercise: a chapter's core function, for the reader to write.
+#[derive(Debug)]
+pub struct Exercise {
+    /// The chapter's number, which is also the exercise's.
+    pub chapter: u8,
+    /// What the chapter is about, as its page's title says it.
+    pub title: &'static str,
+    /// The chapter's crate folder, from the workspace root.
+    pub folder: &'static str,
+    /// The function the reader writes.
+    pub function: &'static str,
+    /// The chapter's file that holds the solution, in its `exercise` anchor.
+    pub solution_file: &'static str,
+    /// The chapter's integration tests that make up the check.
+    pub tests: &'static [&'static str],
+    /// The book's page, where "Your turn" explains the exercise.
+    pub page: &'static str,
+}
+
+/// Every exercise, in the book's order.
+pub const EXERCISES: &[Exercise] = &[
+    Exercise {
+        chapter: 2,
+        title: "strict mode",
+        folder: "chapters/chapter-02-strict-mode",
+        function: "required_from",
+        solution_file: "src/lib.rs",
+        tests: &["parity"],
+        page: "book/strict-mode.md",
+    },
+    Exercise {
+        chapter: 3,
+        title: "finding the handler",
+        folder: "chapters/chapter-03-find-handler",
+        function: "parse_handler",
+        solution_file: "src/lib.rs",
+        tests: &["parity"],
+        page: "book/find-handler.md",
+    },
+    Exercise {
+        chapter: 4,
+        title: "asking for work",
+        folder: "chapters/chapter-04-next-event",
+        function: "next_invocation",
+        solution_file: "src/lib.rs",
+        tests: &["parity"],
+        page: "book/next-event.md",
+    },
+    Exercise {
+        chapter: 5,
+        title: "the request id",
+        folder: "chapters/chapter-05-request-id",
+        function: "request_id",
+        solution_file: "src/lib.rs",
+        tests: &["parity"],
+        page: "book/request-id.md",
+    },
+];
+
+impl Exercise {
+    /// The crate's name, for `cargo -p`.
+    pub fn package(&self) -> String {
+        format!("chapter-{:02}", self.chapter)
+    }
+
+    /// The file the reader edits, from the workspace root.
+    pub fn file(&self) -> String {
+        format!("{}/exercise/{}.rs", self.folder, self.function)
+    }
+
+    /// The exercise's hints, from the workspace root.
+    pub fn hints_file(&self) -> String {
+        format!("{}/exercise/hints.md", self.folder)
+    }
+}
+
+/// The exercise for chapter `number`, if it has one.
+pub fn exercise(number: u8) -> Option<&'static Exercise> {
+    EXERCISES.iter().find(|exercise| exercise.chapter == number)
+}
+
+/// The workspace the reader works in: the nearest folder, from `start`
+/// upward, that holds `book.toml` and `chapters/`.
+pub fn find_root(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|folder| folder.join("book.toml").is_file() && folder.join("chapters").is_dir())
+        .map(Path::to_path_buf)
+}
+
+/// Whether an exercise's text is still as it was handed out: its body is
+/// still the starter's `todo!()`.
+pub fn untouched(text: &str) -> bool {
+    text.contains("todo!(")
+}
+
+/// The lines between `ANCHOR: name` and `ANCHOR_END: name`, as mdBook
+/// includes them (lines of other anchors left out).
+pub fn anchor_region(text: &str, name: &str) -> Option<String> {
+    let mut lines = text.lines();
+    lines
+        .by_ref()
+        .find(|line| anchor_named(line, "ANCHOR:") == Some(name))?;
+    let mut region = String::new();
+    for line in lines {
+        if anchor_named(line, "ANCHOR_END:") == Some(name) {
+            return Some(region);
+        }
+        if !line.contains("ANCHOR") {
+            region.push_str(line);
+            region.push('\n');
+        }
+    }
+    None
+}
+
+/// The anchor a line opens or closes (`marker` is `ANCHOR:` or
+/// `ANCHOR_END:`), read as mdBook reads it: the word after the marker.
+fn anchor_named<'a>(line: &'a str, marker: &str) -> Option<&'a str> {
+    let (_, rest) = line.split_once(marker)?;
+    let rest = rest.trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+        .unwrap_or(rest.len());
+    Some(&rest[..end])
+}
+
+/// `exercise_text` with its `exercise` region replaced by `solution`: the
+/// exercise file as a reader who wrote the chapter's code would have it.
+pub fn with_solution(exercise_text: &str, solution: &str) -> Option<String> {
+    let starter = anchor_region(exercise_text, "exercise")?;
+    Some(exercise_text.replacen(&starter, solution, 1))
+}
+
+/// The exercise file with the chapter's own code in it, built from the
+/// files at `root`.
+pub fn solved_text(root: &Path, exercise: &Exercise) -> io::Result<String> {
+    let exercise_text = fs::read_to_string(root.join(exercise.file()))?;
+    let solution_path = root.join(exercise.folder).join(exercise.solution_file);
+    let chapter_text = fs::read_to_string(&solution_path)?;
+    let missing = |what: &str| io::Error::other(format!("no `exercise` anchor in {what}"));
+    let solution = anchor_region(&chapter_text, "exercise")
+        .ok_or_else(|| missing(&solution_path.display().to_string()))?;
+    with_solution(&exercise_text, &solution).ok_or_else(|| missing(&exercise.file()))
+}
+
+/// The exercise's hints, in order.
+pub fn hints(root: &Path, exercise: &Exercise) -> io::Result<Vec<String>> {
+    let text = fs::read_to_string(root.join(exercise.hints_file()))?;
+    let hints: Vec<String> = (1..)
+        .map_while(|number| anchor_region(&text, &format!("hint-{number}")))
+        .map(|hint| hint.trim().to_string())
+        .collect();
+    if hints.is_empty() {
+        return Err(io::Error::other(format!(
+            "{} has no hint-1 anchor",
+            exercise.hints_file()
+        )));
+    }
+    Ok(hints)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXERCISE: &str = "use crate::X;\n\n// ANCHOR: exercise\npub fn f() -> X {\n    todo!()\n}\n// ANCHOR_END: exercise\n";
+
+    #[test]
+    fn a_region_leaves_out_the_anchor_lines_and_nested_anchors() {
+        let text = "a\n// ANCHOR: outer\nb\n<!-- ANCHOR: inner -->\nc\n<!-- ANCHOR_END: inner -->\n// ANCHOR_END: outer\n";
+        assert_eq!(anchor_region(text, "outer").as_deref(), Some("b\nc\n"));
+        assert_eq!(anchor_region(text, "inner").as_deref(), Some("c\n"));
+        assert_eq!(anchor_region(text, "missing"), None);
+    }
+
+    #[test]
+    fn the_solution_replaces_only_the_starter() {
+        let solved = with_solution(EXERCISE, "pub fn f() -> X {\n    X\n}\n").unwrap();
+        assert_eq!(
+            solved,
+            "use crate::X;\n\n// ANCHOR: exercise\npub fn f() -> X {\n    X\n}\n// ANCHOR_END: exercise\n"
+        );
+        assert!(untouched(EXERCISE));
+        assert!(!untouched(&solved));
+    }
+
+    #[test]
+    fn every_exercise_is_in_the_tree_with_hints_and_a_solution() {
+        let root = find_root(Path::new(env!("CARGO_MANIFEST_DIR"))).expect("the workspace");
+        for exercise in EXERCISES {
+            let solved = solved_text(&root, exercise).unwrap();
+            assert!(
+                solved.contains(&format!("pub fn {}", exercise.function)),
+                "{}",
+                exercise.file()
+            );
+            assert!(!untouched(&solved), "the solution has no todo!()");
+            assert!(hints(&root, exercise).unwrap().len() >= 2);
+            let page = fs::read_to_string(root.join(exercise.page)).unwrap();
+            assert!(page.contains("## Your turn"), "{}", exercise.page);
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! `cargo run -p workbook`: where the reader stands in the book's exercises.
+//!
+//! ```text
+//! workbook                 every exercise and its status
+//! workbook check N         check exercise N: chapter N's tests, bash beside your code
+//! workbook hint N [K]      exercise N's hint K (1 if not given)
+//! workbook --watch [N]     check again each time an exercise file is saved
+//! ```
+//!
+//! Exit status: 0 when the command did its job (for `check`, when every
+//! check passes), 1 when a check fails, 2 for a command it does not know.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime};
+
+use workbook::show::{Status, report, status_line};
+use workbook::{EXERCISES, Exercise, check, exercise, find_root, hints, untouched};
+
+const USAGE: &str = "usage: workbook [check N | hint N [K] | --watch [N]]";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let Some(root) = find_root(&here) else {
+        eprintln!(
+            "workbook: no book.toml and chapters/ in {} or above it; run this from the project's folder",
+            here.display()
+        );
+        return ExitCode::from(2);
+    };
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        [] => list(&root),
+        ["check", number] => with_exercise(number, |exercise| check_one(&root, exercise)),
+        ["hint", number] => with_exercise(number, |exercise| hint(&root, exercise, "1")),
+        ["hint", number, which] => with_exercise(number, |exercise| hint(&root, exercise, which)),
+        ["--watch"] => watch(&root, EXERCISES.iter().collect()),
+        ["--watch", number] => with_exercise(number, |exercise| watch(&root, vec![exercise])),
+        _ => usage(),
+    }
+}
+
+fn usage() -> ExitCode {
+    eprintln!("{USAGE}");
+    ExitCode::from(2)
+}
+
+/// Runs `then` with exercise `number`, or says which numbers there are.
+fn with_exercise(number: &str, then: impl FnOnce(&'static Exercise) -> ExitCode) -> ExitCode {
+    match number.parse().ok().and_then(exercise) {
+        Some(exercise) => then(exercise),
+        None => {
+            let numbers: Vec<String> = EXERCISES.iter().map(|e| e.chapter.to_string()).collect();
+            eprintln!(
+                "workbook: there is no exercise {number:?}; the exercises are {}",
+                numbers.join(", ")
+            );
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Every exercise's status; untouched ones are not built.
+fn list(root: &Path) -> ExitCode {
+    for exercise in EXERCISES {
+        let status = match status(root, exercise) {
+            Ok(status) => status,
+            Err(message) => return fail(&message),
+        };
+        println!("{}", status_line(exercise, &status));
+    }
+    println!("\nStart with exercise 2: cargo run -p workbook -- check 2");
+    ExitCode::SUCCESS
+}
+
+fn status(root: &Path, exercise: &Exercise) -> Result<Status, String> {
+    let file = root.join(exercise.file());
+    let text = std::fs::read_to_string(&file)
+        .map_err(|error| format!("cannot read {}: {error}", file.display()))?;
+    if untouched(&text) {
+        return Ok(Status::NotStarted);
+    }
+    run_check(root, exercise).map(|check| Status::of(&check))
+}
+
+fn run_check(root: &Path, exercise: &Exercise) -> Result<check::Check, String> {
+    check::run(root, exercise).map_err(|error| format!("cannot run cargo: {error}"))
+}
+
+/// The check in full; exit status 0 when it passes.
+fn check_one(root: &Path, exercise: &Exercise) -> ExitCode {
+    match checked_report(root, exercise) {
+        Ok((text, done)) => {
+            print!("{text}");
+            if done {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(message) => fail(&message),
+    }
+}
+
+/// The report of a fresh check, and whether it passed.
+fn checked_report(root: &Path, exercise: &Exercise) -> Result<(String, bool), String> {
+    let hints = hints(root, exercise).map_err(|error| error.to_string())?;
+    let check = run_check(root, exercise)?;
+    Ok((report(exercise, &check, &hints[0]), check.is_done()))
+}
+
+fn hint(root: &Path, exercise: &Exercise, which: &str) -> ExitCode {
+    let hints = match hints(root, exercise) {
+        Ok(hints) => hints,
+        Err(error) => return fail(&error.to_string()),
+    };
+    let Some(number) = which.parse::<usize>().ok().filter(|n| (1..=hints.len()).contains(n)) else {
+        eprintln!(
+            "workbook: exercise {} has hints 1 to {}, not {which:?}",
+            exercise.chapter,
+            hints.len()
+        );
+        return ExitCode::from(2);
+    };
+    println!(
+        "exercise {}, hint {number} of {}:\n\n{}",
+        exercise.chapter,
+        hints.len(),
+        hints[number - 1]
+    );
+    if number < hints.len() {
+        println!(
+            "\n(next: cargo run -p workbook -- hint {} {})",
+            exercise.chapter,
+            number + 1
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+/// Checks each watched exercise now, then again each time its file changes.
+fn watch(root: &Path, exercises: Vec<&Exercise>) -> ExitCode {
+    let mut seen: Vec<Option<SystemTime>> = vec![None; exercises.len()];
+    println!("watching {} exercise file(s); save one to check it again, Ctrl-C to stop", exercises.len());
+    loop {
+        for (exercise, seen) in exercises.iter().zip(seen.iter_mut()) {
+            let file = root.join(exercise.file());
+            let modified = std::fs::metadata(&file).and_then(|meta| meta.modified()).ok();
+            if modified == *seen {
+                continue;
+            }
+            *seen = modified;
+            match watched_status(root, exercise) {
+                Ok((text, status)) => {
+                    print!("{text}");
+                    println!("{}\n", status_line(exercise, &status));
+                }
+                Err(message) => eprintln!("workbook: {message}"),
+            }
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+/// For the watch: the full report of a started exercise, just the status of an untouched one.
+fn watched_status(root: &Path, exercise: &Exercise) -> Result<(String, Status), String> {
+    let file = root.join(exercise.file());
+    let text = std::fs::read_to_string(&file)
+        .map_err(|error| format!("cannot read {}: {error}", file.display()))?;
+    if untouched(&text) {
+        return Ok((String::new(), Status::NotStarted));
+    }
+    let hints = hints(root, exercise).map_err(|error| error.to_string())?;
+    let check = run_check(root, exercise)?;
+    Ok((report(exercise, &check, &hints[0]), Status::of(&check)))
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("workbook: {message}");
+    ExitCode::from(2)
+}

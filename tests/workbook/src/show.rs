@@ -1,0 +1,276 @@
+//! What the reader sees: a status line per exercise, and for a failed check
+//! the first failure in full (both sides in the chapter's rendering, where
+//! they first differ, the check's own words) and a hint.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use crate::Exercise;
+use crate::check::{Check, Failure};
+
+/// Where an exercise stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// The starter's `todo!()` is still there.
+    NotStarted,
+    /// The reader's code does not compile, or a check fails: the first reason.
+    Failing(String),
+    /// Every check passes.
+    Done,
+}
+
+impl Status {
+    /// The status a check's outcome gives.
+    pub fn of(check: &Check) -> Status {
+        match check {
+            Check::DoesNotBuild(_) => Status::Failing("does not compile".to_string()),
+            Check::Ran { failures, .. } => match failures.first() {
+                None => Status::Done,
+                Some(failure) => Status::Failing(summary(failure)),
+            },
+        }
+    }
+}
+
+/// One line for the list: number, title, status.
+pub fn status_line(exercise: &Exercise, status: &Status) -> String {
+    let status = match status {
+        Status::NotStarted => "not started".to_string(),
+        Status::Failing(why) => format!("failing: {why}"),
+        Status::Done => "done".to_string(),
+    };
+    format!(
+        "exercise {:>2}  {:<22} {status}",
+        exercise.chapter, exercise.title
+    )
+}
+
+/// A failure in one line: the case and where the sides first differ, or the check's words.
+fn summary(failure: &Failure) -> String {
+    match &failure.exhibit {
+        Some(exhibit) => match first_difference(&exhibit.bash, &exhibit.rust) {
+            Some(difference) => format!("{}: {difference}", exhibit.case),
+            None => format!("{}: {}", exhibit.case, first_line(&failure.message)),
+        },
+        None => format!("{}: {}", failure.test, first_line(&failure.message)),
+    }
+}
+
+/// The whole report of a check: the verdict, the first failure in full,
+/// the other failures by name, and the first hint.
+pub fn report(exercise: &Exercise, check: &Check, hint: &str) -> String {
+    let heading = format!("exercise {}, {}", exercise.chapter, exercise.title);
+    let (passed, failures) = match check {
+        Check::DoesNotBuild(errors) => {
+            return format!(
+                "{heading}: your code does not compile yet\n\n{}\n\nrustc's errors name the line in {}.\n",
+                indent(errors),
+                exercise.file()
+            );
+        }
+        Check::Ran { passed, failures } => (passed.len(), failures),
+    };
+    let total = passed + failures.len();
+    let Some((first, others)) = failures.split_first() else {
+        return format!("{heading}: done, all {total} checks pass\n");
+    };
+    let mut out = format!("{heading}: {passed} of {total} checks pass\n\n");
+    out.push_str(&show_failure(first));
+    if !others.is_empty() {
+        out.push_str("\nalso failing:\n");
+        for failure in others {
+            out.push_str(&format!("  {}\n", summary(failure)));
+        }
+    }
+    out.push_str(&format!(
+        "\nhint: {}\n(more hints: cargo run -p workbook -- hint {} 2)\n",
+        hint.replace('\n', "\n  "),
+        exercise.chapter
+    ));
+    out
+}
+
+/// One failure in full.
+fn show_failure(failure: &Failure) -> String {
+    let mut out = format!("✗ {}\n", failure.test);
+    let Some(exhibit) = &failure.exhibit else {
+        out.push_str(&format!(
+            "  the check: {}\n",
+            without_panic_noise(&failure.message).replace('\n', "\n  ")
+        ));
+        return out;
+    };
+    out.push_str(&format!("  case: {}\n", exhibit.case));
+    if let Some(difference) = first_difference(&exhibit.bash, &exhibit.rust) {
+        out.push_str(&format!("  bash and your code first differ at {difference}\n"));
+    }
+    out.push_str(&format!("  the check: {}\n\n", check_words(&failure.message)));
+    let rust = exhibit.rust.replacen("== rust ==", "== rust (your code) ==", 1);
+    if !exhibit.bash.is_empty() {
+        out.push_str(&indent(&without_panic_noise(&exhibit.bash)));
+        out.push('\n');
+    }
+    out.push_str(&indent(&without_panic_noise(&rust)));
+    out.push('\n');
+    out
+}
+
+/// An assertion's message without libtest's framing: the test's own words,
+/// and the two values when they are short enough to read at a glance.
+fn check_words(message: &str) -> String {
+    let mut lines = message.lines();
+    let first = lines.next().unwrap_or_default();
+    let words = first
+        .strip_prefix("assertion `left == right` failed: ")
+        .or_else(|| first.strip_prefix("assertion failed: "))
+        .unwrap_or(first);
+    let values: Vec<(&str, &str)> = lines
+        .filter_map(|line| match line.trim_start().split_once(": ") {
+            Some((label @ ("left" | "right"), value)) => Some((label, value)),
+            _ => None,
+        })
+        .collect();
+    let mut out = words.to_string();
+    // Both or neither: one value alone says nothing.
+    if values.iter().all(|(_, value)| value.len() <= 100) {
+        for (label, value) in values {
+            out.push_str(&format!("\n    {label:>5}: {value}"));
+        }
+    }
+    out
+}
+
+/// Where two renderings of one case first differ, named as the rendering
+/// names its parts: `exit status`, `stdout, line 2`, `runtime api, line 3`.
+pub fn first_difference(bash: &str, rust: &str) -> Option<String> {
+    if bash.is_empty() {
+        return None;
+    }
+    // The first line is the side's title, which always differs.
+    let bash: Vec<&str> = bash.lines().skip(1).collect();
+    let rust: Vec<&str> = rust.lines().skip(1).collect();
+    let mut part = String::new();
+    let mut line_in_part = 0;
+    for index in 0..bash.len().max(rust.len()) {
+        let (left, right) = (bash.get(index).copied(), rust.get(index).copied());
+        let here = left.or(right).unwrap_or_default();
+        let is_heading = !here.starts_with(' ');
+        if is_heading {
+            part = heading_name(here);
+            line_in_part = 0;
+        } else {
+            line_in_part += 1;
+        }
+        if left != right {
+            if is_heading {
+                // `exit status: 0`: the value after the part's name is what differs.
+                return Some(format!(
+                    "{part}: bash {}, your code {}",
+                    quoted(left.map(heading_value)),
+                    quoted(right.map(heading_value))
+                ));
+            }
+            return Some(format!(
+                "{part}, line {line_in_part}: bash {}, your code {}",
+                quoted(left),
+                quoted(right)
+            ));
+        }
+    }
+    None
+}
+
+/// `exit status` from `exit status: 0`, `runtime api` from `== runtime api ==`.
+fn heading_name(line: &str) -> String {
+    let name = line.trim_matches(|c: char| c == '=' || c == ' ');
+    name.split_once(':')
+        .map_or(name, |(name, _)| name)
+        .to_string()
+}
+
+/// `0` from `exit status: 0`; the line itself when it has no value.
+fn heading_value(line: &str) -> &str {
+    line.split_once(": ").map_or(line, |(_, value)| value)
+}
+
+fn quoted(line: Option<&str>) -> String {
+    match line {
+        Some(line) => format!("`{}`", without_panic_noise(line.trim())),
+        None => "(nothing)".to_string(),
+    }
+}
+
+fn first_line(text: &str) -> String {
+    check_words(text).lines().next().unwrap_or_default().to_string()
+}
+
+/// A panic as the reader needs it: which line of their file, and why; not
+/// the thread's id or the advice about backtraces.
+fn without_panic_noise(text: &str) -> String {
+    static NOISE: OnceLock<[(Regex, &str); 3]> = OnceLock::new();
+    let noise = NOISE.get_or_init(|| {
+        [
+            // The chapter's lib.rs names the exercise file as `../exercise/...`.
+            (Regex::new(r"/src/\.\./").expect("valid"), "/"),
+            (
+                Regex::new(r"thread '([^']*)' \(\d+\) panicked").expect("valid"),
+                "thread '$1' panicked",
+            ),
+            (
+                Regex::new(r"(?m)^( *)note: run with `RUST_BACKTRACE=1`.*\n?").expect("valid"),
+                "",
+            ),
+        ]
+    });
+    let mut text = text.to_string();
+    for (pattern, replacement) in noise {
+        text = pattern.replace_all(&text, *replacement).into_owned();
+    }
+    text
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|line| format!("  {line}").trim_end().to_string() + "\n")
+        .collect::<String>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_the_part_and_line_that_differ() {
+        let bash = "== bash ==\nexit status: 0\nstdout:\n  a\n  b\nstderr: (nothing)\n";
+        let same_status = "== rust ==\nexit status: 0\nstdout:\n  a\n  c\nstderr: (nothing)\n";
+        assert_eq!(
+            first_difference(bash, same_status).as_deref(),
+            Some("stdout, line 2: bash `b`, your code `c`")
+        );
+        let other_status = "== rust ==\nexit status: 101\nstdout: (nothing)\n";
+        assert_eq!(
+            first_difference(bash, other_status).as_deref(),
+            Some("exit status: bash `0`, your code `101`")
+        );
+        assert_eq!(first_difference(bash, &bash.replace("bash", "rust")), None);
+    }
+
+    #[test]
+    fn keeps_the_checks_words_and_short_values() {
+        let message = "assertion `left == right` failed: both stop\n  left: (1, 101)\n right: (1, 1)";
+        assert_eq!(
+            check_words(message),
+            "both stop\n     left: (1, 101)\n    right: (1, 1)"
+        );
+    }
+
+    #[test]
+    fn a_panic_keeps_its_place_and_reason_only() {
+        let stderr = "thread 'main' (4242) panicked at exercise/f.rs:3:5:\nnot yet implemented\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n";
+        assert_eq!(
+            without_panic_noise(stderr),
+            "thread 'main' panicked at exercise/f.rs:3:5:\nnot yet implemented\n"
+        );
+    }
+}
