@@ -62,6 +62,7 @@ pub fn required_from(
 // ANCHOR_END: exercise
 // ANCHOR_END: required-var
 
+// ANCHOR: exercise-switch
 // The workbook's exercise 2: built with `--features exercise`, the reader's
 // `required_from` (exercise/required_from.rs) stands in for the one above.
 #[cfg(feature = "exercise")]
@@ -69,6 +70,7 @@ pub fn required_from(
 mod exercise;
 #[cfg(feature = "exercise")]
 pub use exercise::required_from;
+// ANCHOR_END: exercise-switch
 
 /// What the bootstrap reads before anything else.
 #[derive(Debug, Clone, PartialEq, Eq)]

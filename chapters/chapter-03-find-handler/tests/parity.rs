@@ -66,7 +66,7 @@ fn the_tutorials_handler_is_found_alike() {
 fn a_subfolder_is_found_alike() {
     let task = task_root();
     let (bash, rust) = both("lib/tools.run", task.path());
-    assert_eq!(bash, rust);
+    assert_eq!(bash, rust, "the chapter says they agree here");
     assert_eq!(
         rust.stdout,
         "file: <task-root>/lib/tools.sh\nfunction: run\n"
@@ -77,8 +77,12 @@ fn a_subfolder_is_found_alike() {
 fn with_two_dots_bash_drops_the_rest() {
     let task = task_root();
     let (bash, rust) = both("a.b.c", task.path());
-    assert_eq!(bash.stdout.lines().last(), Some("function: b"));
-    assert_eq!(rust.stdout.lines().last(), Some("function: b.c"));
+    assert_eq!(bash.stdout.lines().last(), Some("function: b"), "cut -f2");
+    assert_eq!(
+        rust.stdout.lines().last(),
+        Some("function: b.c"),
+        "everything after the first dot is the function"
+    );
     snapshot("handler_two_dots", "_HANDLER=a.b.c", &bash, &rust);
 }
 
@@ -94,7 +98,7 @@ fn without_a_dot_bash_uses_the_word_twice() {
         bash.stdout,
         "file: <task-root>/handler.sh\nfunction: handler\n"
     );
-    assert_eq!(rust.status, 1);
+    assert_eq!(rust.status, 1, "Rust refuses a handler without a dot");
     snapshot("handler_no_dot", "_HANDLER=handler", &bash, &rust);
 }
 
@@ -147,6 +151,10 @@ fn a_task_root_with_a_space_breaks_only_bash() {
 #[test]
 fn the_demo_runs_with_no_set_up() {
     let demo = harness::run_demo(assert_cmd::cargo::cargo_bin!("chapter-03"));
-    assert_eq!(demo.stdout.matches("refused").count(), 4);
+    assert_eq!(
+        demo.stdout.matches("refused").count(),
+        4,
+        "the demo refuses four handlers"
+    );
     snapshot_settings().bind(|| insta::assert_snapshot!("demo", demo.stdout));
 }

@@ -34,7 +34,13 @@ fn both(task: &TaskRoot, handler: &str, event: &[u8]) -> (Ran, Ran) {
             .unwrap();
         Ran::from_output(&output)
     };
-    (run(&step_sh), run(step))
+    let (bash, rust) = (run(&step_sh), run(step));
+    let case = format!(
+        "_HANDLER={handler}, the event {:?}",
+        String::from_utf8_lossy(event)
+    );
+    harness::exhibit_runs(&case, &bash, &rust);
+    (bash, rust)
 }
 
 #[test]
@@ -75,10 +81,10 @@ fn the_same_responses_for_ordinary_events() {
 fn both_strip_trailing_newlines_from_the_answer() {
     let task = task_root();
     let (bash, rust) = both(&task, "newlines.handler", b"{}");
-    assert_eq!(bash, rust);
+    assert_eq!(bash, rust, "both drop the answer's trailing newlines");
     assert_eq!(rust.stdout, "answer");
     let (bash, rust) = both(&task, "quiet.handler", b"{}");
-    assert_eq!(bash, rust);
+    assert_eq!(bash, rust, "an empty answer is an answer");
     assert_eq!(rust.stdout, "", "an empty answer is an answer");
 }
 
@@ -118,7 +124,7 @@ fn a_failing_handler_stops_both() {
         bash.status, 3,
         "set -e: the assignment fails with the handler"
     );
-    assert_eq!(rust.status, 1);
+    assert_eq!(rust.status, 1, "Rust reports the handler's failure");
     assert!(
         rust.stderr
             .ends_with("bootstrap: the handler failed with exit status 3\n"),

@@ -76,30 +76,40 @@ fn both(task: &TaskRoot, response: &[u8]) -> (Delivery, Delivery) {
         task,
         response,
     );
+    let case = format!("the response {}", show_body(response));
+    harness::exhibit(
+        &case,
+        &render_side("bash", &bash),
+        &render_side("rust", &rust),
+    );
     (bash, rust)
 }
 
 fn render(case: &str, response: &[u8], bash: &Delivery, rust: &Delivery) -> String {
-    let mut out = format!(
-        "case: {case}\nresponse on stdin: {}\n\n",
-        show_body(response)
-    );
-    for (side, delivery) in [("bash", bash), ("rust", rust)] {
-        out.push_str(&delivery.ran.render(side));
-        match &delivery.received {
-            Some((content_type, body)) => {
-                out.push_str(&format!(
-                    "Lambda received ({content_type}): {}\n",
-                    show_body(body)
-                ));
-            }
-            None => out.push_str("Lambda received: nothing\n"),
+    format!(
+        "case: {case}\nresponse on stdin: {}\n\n{}{}",
+        show_body(response),
+        render_side("bash", bash),
+        render_side("rust", rust)
+    )
+}
+
+/// One side's run, what Lambda received and what the caller got.
+fn render_side(side: &str, delivery: &Delivery) -> String {
+    let mut out = delivery.ran.render(side);
+    match &delivery.received {
+        Some((content_type, body)) => {
+            out.push_str(&format!(
+                "Lambda received ({content_type}): {}\n",
+                show_body(body)
+            ));
         }
-        out.push_str(&format!(
-            "the caller got: {}\n\n",
-            show_body(&delivery.caller_got)
-        ));
+        None => out.push_str("Lambda received: nothing\n"),
     }
+    out.push_str(&format!(
+        "the caller got: {}\n\n",
+        show_body(&delivery.caller_got)
+    ));
     harness::normalise_output(&out)
 }
 
@@ -124,10 +134,15 @@ fn ordinary_responses_arrive_alike() {
             bash.caller_got, rust.caller_got,
             "the chapter says they agree for {response:?}"
         );
-        assert_eq!(rust.caller_got, response.as_bytes());
+        assert_eq!(
+            rust.caller_got,
+            response.as_bytes(),
+            "the caller gets it whole"
+        );
         assert_eq!(
             bash.received.as_ref().map(|(_, body)| body),
-            rust.received.as_ref().map(|(_, body)| body)
+            rust.received.as_ref().map(|(_, body)| body),
+            "Lambda receives the same bytes"
         );
         report.push_str(&render(
             &format!("{response:?}"),
@@ -170,9 +185,17 @@ fn where_curl_d_changes_the_response() {
         report.push_str(&render(case, response, &bash, &rust));
     }
     // What the chapter says of each case, checked before the snapshot is.
-    assert_eq!(results[0], (0, b"line oneline two".to_vec()));
-    assert_eq!(results[1], (0, b"".to_vec()));
-    assert_eq!(results[2], (0, b"beforeafter".to_vec()));
+    assert_eq!(
+        results[0],
+        (0, b"line oneline two".to_vec()),
+        "curl sent the file"
+    );
+    assert_eq!(results[1], (0, b"".to_vec()), "curl sent nothing");
+    assert_eq!(
+        results[2],
+        (0, b"beforeafter".to_vec()),
+        "bash dropped the NUL"
+    );
     assert_eq!(
         results[3],
         (126, b"(nothing was sent)".to_vec()),
@@ -198,7 +221,8 @@ fn an_unknown_request_id_is_refused_and_rust_says_so() {
             .output()
             .unwrap(),
     );
-    assert_eq!(rust.status, 1);
+    harness::exhibit("a request id Lambda never gave", "", &rust.render("rust"));
+    assert_eq!(rust.status, 1, "a refusal is an error");
     assert_eq!(
         rust.stderr,
         "bootstrap: the Runtime API refused the response with 400: {\"errorMessage\":\"Invalid request ID\",\"errorType\":\"InvalidRequestID\"}\n"

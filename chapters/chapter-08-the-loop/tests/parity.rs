@@ -42,16 +42,17 @@ fn a_drop_in_replacement_for_the_tutorials_events() {
     let (bash_root, rust_root) = (bash_task(), rust_task());
     let bash = run(config(&bash_root, "function.handler"), &sent);
     let rust = run(config(&rust_root, "function.handler"), &sent);
+    harness::exhibit_run_pair("the tutorial's five events", &bash, &rust);
     for (bash, rust) in bash.outcomes.iter().zip(&rust.outcomes) {
         let (bash, rust) = (bash.as_ref().unwrap(), rust.as_ref().unwrap());
-        assert!(rust.is_success());
+        assert!(rust.is_success(), "Rust answers every event");
         assert_eq!(
             bash.body(),
             rust.body(),
             "byte-identical responses, as the chapter claims"
         );
     }
-    assert_eq!(bash.results(), rust.results());
+    assert_eq!(bash.results(), rust.results(), "the same results");
     snapshot_settings().bind(|| insta::assert_snapshot!("loop_rust_transcript", rust.transcript()));
 }
 
@@ -85,6 +86,16 @@ fn where_the_bash_changes_or_loses_the_answer() {
         let sent = [Invocation::new(event)];
         let bash = run(config(&bash_root, handler), &sent);
         let rust = run(config(&rust_root, handler), &sent);
+        let case = format!(
+            "{handler} with {}",
+            local_lambda::show_body(event.as_bytes())
+        );
+        // As the snapshot shows them, so that a check can compare with it.
+        let (bash_shown, rust_shown) = (
+            results_and_failures("bash", &bash),
+            results_and_failures("rust", &rust),
+        );
+        harness::exhibit(&case, &bash_shown, &rust_shown);
         bash_results.push(bash.outcomes[0].as_ref().unwrap().clone());
         let rust_outcome = rust.outcomes[0].as_ref().unwrap();
         if !event.contains('\0') {
@@ -99,13 +110,7 @@ fn where_the_bash_changes_or_loses_the_answer() {
                 "Rust answers {handler} whole"
             );
         }
-        report.push_str(&format!(
-            "case: {handler} with {}\n",
-            local_lambda::show_body(event.as_bytes())
-        ));
-        report.push_str(&results_and_failures("bash", &bash));
-        report.push_str(&results_and_failures("rust", &rust));
-        report.push('\n');
+        report.push_str(&format!("case: {case}\n{bash_shown}{rust_shown}\n"));
     }
     // What the chapter says of each case, checked before the snapshot is.
     assert_eq!(
@@ -137,9 +142,11 @@ fn cargo_lambdas_runtime_api_form_works_only_in_rust() {
     };
     let bash = run(with_prefix(&bash_root), &sent);
     let rust = run(with_prefix(&rust_root), &sent);
+    harness::exhibit_run_pair("AWS_LAMBDA_RUNTIME_API with http:// and /.rt", &bash, &rust);
     assert_eq!(
         rust.outcomes[0].as_ref().unwrap().body(),
-        br#"Echoing request: '{"some": "request"}'"#
+        br#"Echoing request: '{"some": "request"}'"#,
+        "Rust takes cargo-lambda's form"
     );
     assert!(
         !bash.outcomes[0].as_ref().unwrap().is_success(),
@@ -164,7 +171,8 @@ fn a_runtime_without_its_environment_says_what_is_missing() {
         assert_cmd::cargo::cargo_bin!("chapter-08"),
         &[("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9")],
     ));
-    assert_eq!(ran.status, 1);
+    harness::exhibit("no _HANDLER", "", &ran.render("rust"));
+    assert_eq!(ran.status, 1, "the runtime cannot start");
     assert!(
         ran.stderr.starts_with("bootstrap: _HANDLER is not set"),
         "{}",

@@ -27,7 +27,11 @@ fn config(task: &TaskRoot, handler: &str) -> FunctionConfig {
     config
 }
 
+/// The results of both runs, as the snapshots show them. The runs are
+/// also [exhibited](harness::exhibit()) with their logs, so call it before
+/// asserting.
 fn side_by_side(case: &str, bash: &Run, rust: &Run) -> String {
+    harness::exhibit_run_pair(case, bash, rust);
     format!(
         "case: {case}\n== bash ==\n{}== rust ==\n{}\n",
         bash.results(),
@@ -41,6 +45,11 @@ fn failing_handlers_are_reported_and_the_loop_goes_on() {
     let (bash_root, rust_root) = (bash_task(), rust_task());
     let bash = run(config(&bash_root, "moody.handler"), &sent);
     let rust = run(config(&rust_root, "moody.handler"), &sent);
+    let report = side_by_side(
+        "moody.handler: ok, fail, crash, quiet, ok again",
+        &bash,
+        &rust,
+    );
     let verdict = |name: &str, cold: bool| (name.to_string(), cold);
     assert_eq!(
         bash.verdicts(),
@@ -64,24 +73,22 @@ fn failing_handlers_are_reported_and_the_loop_goes_on() {
         ],
         "one runtime serves them all, reporting two errors"
     );
-    let report = side_by_side(
-        "moody.handler: ok, fail, crash, quiet, ok again",
-        &bash,
-        &rust,
-    );
     snapshot_settings().bind(|| insta::assert_snapshot!("errors_invocation", report));
     let errors: Vec<_> = rust
         .exchanges
         .iter()
         .filter(|exchange| exchange.path.ends_with("/error"))
         .collect();
-    assert_eq!(errors.len(), 2);
+    assert_eq!(errors.len(), 2, "two error reports");
     for exchange in errors {
         assert_eq!(exchange.status, Some(202), "Lambda accepts the report");
-        assert!(exchange.request_headers.contains(&(
-            "lambda-runtime-function-error-type".to_string(),
-            "Runtime.HandlerFailed".to_string()
-        )));
+        assert!(
+            exchange.request_headers.contains(&(
+                "lambda-runtime-function-error-type".to_string(),
+                "Runtime.HandlerFailed".to_string()
+            )),
+            "the error type goes in Lambda-Runtime-Function-Error-Type"
+        );
     }
 }
 
@@ -98,6 +105,11 @@ fn a_handler_that_cannot_be_used_is_an_init_error() {
         let sent = events(&["{}"]);
         let bash = run(config(&bash_root, handler), &sent);
         let rust = run(config(&rust_root, handler), &sent);
+        report.push_str(&side_by_side(
+            &format!("_HANDLER={handler}: {case}"),
+            &bash,
+            &rust,
+        ));
         assert_eq!(
             bash.verdicts()[0].0,
             "Runtime.ExitError",
@@ -110,11 +122,6 @@ fn a_handler_that_cannot_be_used_is_an_init_error() {
             .filter(|exchange| exchange.path.ends_with("/init/error"))
             .count();
         assert_eq!(init_errors, 1, "{case}: Rust tells Lambda, once");
-        report.push_str(&side_by_side(
-            &format!("_HANDLER={handler}: {case}"),
-            &bash,
-            &rust,
-        ));
     }
     assert_eq!(
         rust_types,
@@ -122,7 +129,8 @@ fn a_handler_that_cannot_be_used_is_an_init_error() {
             "Runtime.NoSuchHandler",
             "Runtime.NoSuchHandler",
             "Runtime.MalformedHandlerName"
-        ]
+        ],
+        "each init error has its type"
     );
     snapshot_settings().bind(|| insta::assert_snapshot!("errors_init", report));
 }

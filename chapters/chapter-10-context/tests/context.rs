@@ -47,6 +47,11 @@ fn the_shell_handler_sees_its_own_invocations_context() {
     };
     let bash = run(config(&bash_root), &events());
     let rust = run(config(&rust_root), &events());
+    harness::exhibit_run_pair(
+        "context.handler, on an event and on one from a mobile app",
+        &bash,
+        &rust,
+    );
 
     // Each answer names the trace id and request id Lambda sent with that event.
     let sent: Vec<(String, String)> = rust
@@ -67,11 +72,17 @@ fn the_shell_handler_sees_its_own_invocations_context() {
             )
         })
         .collect();
-    assert_eq!(sent.len(), 2);
+    assert_eq!(sent.len(), 2, "two events handed out");
     for (outcome, (trace, id)) in rust.outcomes.iter().zip(&sent) {
         let answer = String::from_utf8(outcome.as_ref().unwrap().body().to_vec()).unwrap();
-        assert!(answer.contains(&format!("trace: {trace}\n")), "{answer}");
-        assert!(answer.contains(&format!("request id: {id}\n")), "{answer}");
+        assert!(
+            answer.contains(&format!("trace: {trace}\n")),
+            "the handler sees its own event's trace id"
+        );
+        assert!(
+            answer.contains(&format!("request id: {id}\n")),
+            "the handler sees its own event's request id"
+        );
     }
     let bash_answer = bash.outcomes[0].as_ref().unwrap().body();
     assert!(

@@ -7,4 +7,5 @@ handler() {
   echo "function: ${LAMBDA_RUNTIME_INVOKED_FUNCTION_ARN:-(none)}"
   echo "deadline: ${LAMBDA_RUNTIME_DEADLINE_MS:+set}"
   echo "client context: ${LAMBDA_RUNTIME_CLIENT_CONTEXT:-(none)}"
+  echo "cognito identity: ${LAMBDA_RUNTIME_COGNITO_IDENTITY:-(none)}"
 }

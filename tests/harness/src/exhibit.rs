@@ -5,8 +5,8 @@
 //! chapter's code, a failed assertion should show the reader those two
 //! renderings, not a panic. So each test *exhibits* the comparison before
 //! judging it, and when the workbook asked for reports (by setting
-//! [`REPORT_DIR`]), a failed assertion writes one: the test, the case, both
-//! renderings and the assertion's message. Without the variable, nothing
+//! [`REPORT_DIR`]), a failed assertion writes one: the test, the cases with
+//! both renderings, and the assertion's message. Without the variable, nothing
 //! changes: the test panics as any test does.
 
 use std::cell::RefCell;
@@ -29,15 +29,17 @@ pub struct Exhibit {
 
 thread_local! {
     // libtest runs each test on a thread of its own, so this is per test.
-    static CURRENT: RefCell<Option<Exhibit>> = const { RefCell::new(None) };
+    static EXHIBITS: RefCell<Vec<Exhibit>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Records the comparison the test is about to judge: the next failed
-/// assertion on this thread is reported with it.
+/// Records a comparison the test is about to judge. A failed assertion on
+/// this thread is reported with every comparison recorded so far: the last
+/// is the one an assertion judged, and a snapshot of several cases is
+/// judged on all of them.
 pub fn exhibit(case: &str, bash: &str, rust: &str) {
     install_report_hook();
-    CURRENT.with(|current| {
-        *current.borrow_mut() = Some(Exhibit {
+    EXHIBITS.with(|exhibits| {
+        exhibits.borrow_mut().push(Exhibit {
             case: case.to_string(),
             bash: bash.to_string(),
             rust: rust.to_string(),
@@ -45,9 +47,9 @@ pub fn exhibit(case: &str, bash: &str, rust: &str) {
     });
 }
 
-/// The comparison last exhibited on this thread.
-pub fn current() -> Option<Exhibit> {
-    CURRENT.with(|current| current.borrow().clone())
+/// The comparisons exhibited on this thread, in order.
+pub fn exhibits() -> Vec<Exhibit> {
+    EXHIBITS.with(|exhibits| exhibits.borrow().clone())
 }
 
 /// Installs, once, the panic hook that writes a report when the workbook
@@ -63,15 +65,27 @@ pub(crate) fn install_report_hook() {
         std::panic::set_hook(Box::new(move |info| {
             let thread = std::thread::current();
             let test = thread.name().unwrap_or("unnamed test").to_string();
-            let message = info.payload_as_str().unwrap_or("(no message)").to_string();
+            let payload = info.payload();
+            let message = payload
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| payload.downcast_ref::<&str>().copied())
+                .unwrap_or("(no message)")
+                .to_string();
+            let exhibits: Vec<serde_json::Value> = exhibits()
+                .into_iter()
+                .map(|exhibit| {
+                    serde_json::json!({
+                        "case": exhibit.case,
+                        "bash": exhibit.bash,
+                        "rust": exhibit.rust,
+                    })
+                })
+                .collect();
             let report = serde_json::json!({
                 "test": test,
                 "message": message,
-                "exhibit": current().map(|exhibit| serde_json::json!({
-                    "case": exhibit.case,
-                    "bash": exhibit.bash,
-                    "rust": exhibit.rust,
-                })),
+                "exhibits": exhibits,
             });
             let file = folder.join(format!("{}.json", test.replace("::", "-")));
             if std::fs::write(&file, report.to_string()).is_err() {

@@ -262,6 +262,18 @@ impl Run {
         self.normalise(&out)
     }
 
+    /// One side of a comparison of two runs, as the workbook shows it: the
+    /// results as the caller saw them, then the function's log.
+    pub fn render(&self, side: &str) -> String {
+        let indented =
+            |text: String| -> String { text.lines().map(|line| format!("  {line}\n")).collect() };
+        format!(
+            "== {side} ==\nresults:\n{}log:\n{}",
+            indented(self.results()),
+            indented(self.log_text())
+        )
+    }
+
     /// The whole transcript: results, exchanges, log.
     pub fn transcript(&self) -> String {
         format!(
@@ -405,6 +417,12 @@ pub fn clean_command(program: &Path, env: &[(&str, &str)]) -> std::process::Comm
 pub fn side_by_side(case: &str, bash: &Ran, rust: &Ran) -> String {
     let (bash, rust) = exhibit_runs(case, bash, rust);
     format!("case: {case}\n\n{bash}\n{rust}")
+}
+
+/// [Exhibits](exhibit()) two runs of a bootstrap under the local Lambda,
+/// each [rendered](Run::render) with its results and its log.
+pub fn exhibit_run_pair(case: &str, bash: &Run, rust: &Run) {
+    exhibit(case, &bash.render("bash"), &rust.render("rust"));
 }
 
 /// [Exhibits](exhibit()) two runs of one case, rendered as

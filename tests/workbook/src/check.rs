@@ -32,6 +32,9 @@ pub struct Failure {
     pub message: String,
     /// The comparison the test was judging, when it had got that far.
     pub exhibit: Option<Exhibit>,
+    /// When a snapshot failed: the chapter's own Rust side of that case,
+    /// as the committed snapshot shows it.
+    pub expected: Option<String>,
 }
 
 impl Check {
@@ -54,10 +57,17 @@ pub fn run(root: &Path, exercise: &Exercise) -> io::Result<Check> {
     for test in exercise.tests {
         command.args(["--test", test]);
     }
+    // A check compares with the committed snapshots, as they are: it never
+    // writes one, and no setting of the caller's (`cargo insta test` sets
+    // INSTA_FORCE_PASS, for one) may make a mismatch pass.
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("INSTA_") {
+            command.env_remove(name);
+        }
+    }
     command
-        .env(REPORT_DIR, &reports.0)
-        // A check compares with the committed snapshots; it never writes one.
         .env("INSTA_UPDATE", "no")
+        .env(REPORT_DIR, &reports.0)
         .env("RUST_BACKTRACE", "0");
     let output = command.output()?;
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -66,9 +76,10 @@ pub fn run(root: &Path, exercise: &Exercise) -> io::Result<Check> {
     if passed.is_empty() && failed.is_empty() {
         return Ok(Check::DoesNotBuild(compiler_errors(&stderr)));
     }
+    let snapshots = root.join(exercise.folder).join("tests/snapshots");
     let mut failures: Vec<Failure> = failed
         .into_iter()
-        .map(|test| reports.failure(&test, &stdout))
+        .map(|test| reports.failure(&test, &stdout, &snapshots))
         .collect();
     // libtest reports in the order tests finish; the chapter's order goes
     // from the plain case to the odd ones, which is the order to fix them in.
@@ -147,7 +158,7 @@ impl ReportFolder {
 
     /// The failure of `test`: from its report when the harness wrote one,
     /// otherwise from what libtest printed of its panic.
-    fn failure(&self, test: &str, stdout: &str) -> Failure {
+    fn failure(&self, test: &str, stdout: &str, snapshots: &Path) -> Failure {
         let report = fs::read_to_string(self.0.join(format!("{}.json", test.replace("::", "-"))))
             .ok()
             .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok());
@@ -156,20 +167,69 @@ impl ReportFolder {
                 test: test.to_string(),
                 message: panic_message(test, stdout),
                 exhibit: None,
+                expected: None,
             };
         };
         let text = |value: &serde_json::Value| value.as_str().unwrap_or_default().to_string();
-        let exhibit = report["exhibit"].as_object().map(|exhibit| Exhibit {
-            case: text(&exhibit["case"]),
-            bash: text(&exhibit["bash"]),
-            rust: text(&exhibit["rust"]),
-        });
+        let exhibits: Vec<Exhibit> = report["exhibits"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|exhibit| Exhibit {
+                case: text(&exhibit["case"]),
+                bash: text(&exhibit["bash"]),
+                rust: text(&exhibit["rust"]),
+            })
+            .collect();
+        let message = text(&report["message"]);
+        let (exhibit, expected) = match failed_snapshot(&message) {
+            Some(name) => judged_by_snapshot(&exhibits, &snapshots.join(format!("{name}.snap"))),
+            None => (exhibits.last().cloned(), None),
+        };
         Failure {
             test: test.to_string(),
-            message: text(&report["message"]),
+            message,
             exhibit,
+            expected,
         }
     }
+}
+
+/// The snapshot an insta failure names.
+fn failed_snapshot(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("snapshot assertion for '")?;
+    rest.split_once('\'').map(|(name, _)| name)
+}
+
+/// The first case whose Rust side is not what the committed snapshot
+/// shows, with what it shows; the last case when none can be told apart.
+/// A case counts only when its bash side is the snapshot's too: that
+/// proves the test rendered it as the snapshot does.
+fn judged_by_snapshot(exhibits: &[Exhibit], snapshot: &Path) -> (Option<Exhibit>, Option<String>) {
+    let committed = fs::read_to_string(snapshot).unwrap_or_default();
+    for exhibit in exhibits {
+        let Some((bash, rust)) = sides(&committed, &exhibit.case) else {
+            continue;
+        };
+        let same = |a: &str, b: &str| a.trim_end() == b.trim_end();
+        if same(&bash, &exhibit.bash) && !same(&rust, &exhibit.rust) {
+            return (Some(exhibit.clone()), Some(rust));
+        }
+    }
+    (exhibits.last().cloned(), None)
+}
+
+/// In a snapshot of side-by-side cases, the `== bash ==` and `== rust ==`
+/// parts of `case`.
+fn sides(snapshot: &str, case: &str) -> Option<(String, String)> {
+    let (_, after_case) = snapshot.split_once(&format!("\ncase: {case}\n"))?;
+    let case_text = after_case.split("\ncase: ").next()?;
+    let (_, both) = case_text.split_once("== bash ==\n")?;
+    let (bash, rust) = both.split_once("== rust ==\n")?;
+    Some((
+        format!("== bash ==\n{}", bash.trim_end()),
+        format!("== rust ==\n{}", rust.trim_end()),
+    ))
 }
 
 impl Drop for ReportFolder {
@@ -199,6 +259,32 @@ fn panic_message(test: &str, stdout: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_the_case_a_snapshot_disagrees_with() {
+        let snapshot = "---\nsource: t.rs\n---\ncase: one\n\n== bash ==\nexit status: 0\n\n== rust ==\nexit status: 0\n\ncase: two\n\n== bash ==\nexit status: 0\n\n== rust ==\nexit status: 1\n";
+        let rust = |case: &str| sides(snapshot, case).map(|(_, rust)| rust);
+        assert_eq!(rust("two").as_deref(), Some("== rust ==\nexit status: 1"));
+        assert_eq!(rust("one").as_deref(), Some("== rust ==\nexit status: 0"));
+        assert_eq!(rust("three"), None);
+        let exhibit = |rust: &str| Exhibit {
+            case: "two".to_string(),
+            bash: "== bash ==\nexit status: 0\n".to_string(),
+            rust: rust.to_string(),
+        };
+        let path = std::env::temp_dir().join(format!("workbook-{}.snap", std::process::id()));
+        fs::write(&path, snapshot).unwrap();
+        let differs = judged_by_snapshot(&[exhibit("== rust ==\nexit status: 101\n")], &path);
+        assert_eq!(differs.1.as_deref(), Some("== rust ==\nexit status: 1"));
+        let mut other_rendering = exhibit("== rust ==\nexit status: 101\n");
+        other_rendering.bash = "== bash ==\nresults:\n".to_string();
+        assert_eq!(judged_by_snapshot(&[other_rendering], &path).1, None);
+        fs::remove_file(path).unwrap();
+        assert_eq!(
+            failed_snapshot("snapshot assertion for 'handler_failures' failed in line 9"),
+            Some("handler_failures")
+        );
+    }
 
     #[test]
     fn reads_libtests_verdicts() {

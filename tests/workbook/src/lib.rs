@@ -74,6 +74,51 @@ pub const EXERCISES: &[Exercise] = &[
         tests: &["parity"],
         page: "book/request-id.md",
     },
+    Exercise {
+        chapter: 6,
+        title: "running the handler",
+        folder: "chapters/chapter-06-run-handler",
+        function: "run_with",
+        solution_file: "src/lib.rs",
+        tests: &["parity"],
+        page: "book/run-handler.md",
+    },
+    Exercise {
+        chapter: 7,
+        title: "answering",
+        folder: "chapters/chapter-07-respond",
+        function: "post_response",
+        solution_file: "src/lib.rs",
+        tests: &["parity"],
+        page: "book/respond.md",
+    },
+    Exercise {
+        chapter: 8,
+        title: "the whole loop",
+        folder: "chapters/chapter-08-the-loop",
+        function: "serve_one",
+        solution_file: "src/lib.rs",
+        tests: &["parity"],
+        page: "book/the-loop.md",
+    },
+    Exercise {
+        chapter: 9,
+        title: "when things go wrong",
+        folder: "chapters/chapter-09-errors",
+        function: "post_error",
+        solution_file: "src/lib.rs",
+        tests: &["errors"],
+        page: "book/errors.md",
+    },
+    Exercise {
+        chapter: 10,
+        title: "the context",
+        folder: "chapters/chapter-10-context",
+        function: "shell_env",
+        solution_file: "src/lib.rs",
+        tests: &["context"],
+        page: "book/context.md",
+    },
 ];
 
 impl Exercise {
@@ -93,6 +138,10 @@ impl Exercise {
     }
 }
 
+/// The attribute that leaves a chapter's own code out when the reader's
+/// stands in for it.
+pub const EXERCISE_SWITCH: &str = r#"#[cfg(not(feature = "exercise"))]"#;
+
 /// The exercise for chapter `number`, if it has one.
 pub fn exercise(number: u8) -> Option<&'static Exercise> {
     EXERCISES.iter().find(|exercise| exercise.chapter == number)
@@ -107,10 +156,11 @@ pub fn find_root(start: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
-/// Whether an exercise's text is still as it was handed out: its body is
+/// Whether an exercise's text is still as it was handed out: a body is
 /// still the starter's `todo!()`.
 pub fn untouched(text: &str) -> bool {
-    text.contains("todo!(")
+    text.lines()
+        .any(|line| line.trim_start().starts_with("todo!("))
 }
 
 /// The lines between `ANCHOR: name` and `ANCHOR_END: name`, as mdBook
@@ -160,6 +210,13 @@ pub fn solved_text(root: &Path, exercise: &Exercise) -> io::Result<String> {
     let missing = |what: &str| io::Error::other(format!("no `exercise` anchor in {what}"));
     let solution = anchor_region(&chapter_text, "exercise")
         .ok_or_else(|| missing(&solution_path.display().to_string()))?;
+    // The switch that takes the chapter's item out in exercise builds is
+    // not part of the solution.
+    let solution: String = solution
+        .lines()
+        .filter(|line| line.trim() != EXERCISE_SWITCH)
+        .map(|line| format!("{line}\n"))
+        .collect();
     with_solution(&exercise_text, &solution).ok_or_else(|| missing(&exercise.file()))
 }
 
@@ -183,7 +240,7 @@ pub fn hints(root: &Path, exercise: &Exercise) -> io::Result<Vec<String>> {
 mod tests {
     use super::*;
 
-    const EXERCISE: &str = "use crate::X;\n\n// ANCHOR: exercise\npub fn f() -> X {\n    todo!()\n}\n// ANCHOR_END: exercise\n";
+    const EXERCISE: &str = "// The body is `todo!()`.\nuse crate::X;\n\n// ANCHOR: exercise\npub fn f() -> X {\n    todo!()\n}\n// ANCHOR_END: exercise\n";
 
     #[test]
     fn a_region_leaves_out_the_anchor_lines_and_nested_anchors() {
@@ -198,7 +255,7 @@ mod tests {
         let solved = with_solution(EXERCISE, "pub fn f() -> X {\n    X\n}\n").unwrap();
         assert_eq!(
             solved,
-            "use crate::X;\n\n// ANCHOR: exercise\npub fn f() -> X {\n    X\n}\n// ANCHOR_END: exercise\n"
+            "// The body is `todo!()`.\nuse crate::X;\n\n// ANCHOR: exercise\npub fn f() -> X {\n    X\n}\n// ANCHOR_END: exercise\n"
         );
         assert!(untouched(EXERCISE));
         assert!(!untouched(&solved));
@@ -215,9 +272,21 @@ mod tests {
                 exercise.file()
             );
             assert!(!untouched(&solved), "the solution has no todo!()");
+            assert!(!solved.contains(EXERCISE_SWITCH), "{}", exercise.file());
             assert!(hints(&root, exercise).unwrap().len() >= 2);
             let page = fs::read_to_string(root.join(exercise.page)).unwrap();
             assert!(page.contains("## Your turn"), "{}", exercise.page);
+            assert!(
+                page.contains(&format!("workbook -- check {}\n", exercise.chapter)),
+                "{} gives the check command",
+                exercise.page
+            );
+            let appendix = fs::read_to_string(root.join("book/workbook.md")).unwrap();
+            assert!(
+                appendix.contains(&exercise.file()),
+                "the appendix lists {}",
+                exercise.file()
+            );
         }
     }
 }

@@ -61,16 +61,24 @@ fn with_exercise(number: &str, then: impl FnOnce(&'static Exercise) -> ExitCode)
     }
 }
 
-/// Every exercise's status; untouched ones are not built.
+/// Every exercise's status, and the one to work on next; untouched
+/// exercises are not built.
 fn list(root: &Path) -> ExitCode {
+    let mut next = None;
     for exercise in EXERCISES {
         let status = match status(root, exercise) {
             Ok(status) => status,
             Err(message) => return fail(&message),
         };
         println!("{}", status_line(exercise, &status));
+        if status != Status::Done {
+            next = next.or(Some(exercise.chapter));
+        }
     }
-    println!("\nStart with exercise 2: cargo run -p workbook -- check 2");
+    match next {
+        Some(number) => println!("\nnext: cargo run -p workbook -- check {number}"),
+        None => println!("\nevery exercise is done"),
+    }
     ExitCode::SUCCESS
 }
 
@@ -115,7 +123,11 @@ fn hint(root: &Path, exercise: &Exercise, which: &str) -> ExitCode {
         Ok(hints) => hints,
         Err(error) => return fail(&error.to_string()),
     };
-    let Some(number) = which.parse::<usize>().ok().filter(|n| (1..=hints.len()).contains(n)) else {
+    let Some(number) = which
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (1..=hints.len()).contains(n))
+    else {
         eprintln!(
             "workbook: exercise {} has hints 1 to {}, not {which:?}",
             exercise.chapter,
@@ -142,11 +154,16 @@ fn hint(root: &Path, exercise: &Exercise, which: &str) -> ExitCode {
 /// Checks each watched exercise now, then again each time its file changes.
 fn watch(root: &Path, exercises: Vec<&Exercise>) -> ExitCode {
     let mut seen: Vec<Option<SystemTime>> = vec![None; exercises.len()];
-    println!("watching {} exercise file(s); save one to check it again, Ctrl-C to stop", exercises.len());
+    println!(
+        "watching {} exercise file(s); save one to check it again, Ctrl-C to stop",
+        exercises.len()
+    );
     loop {
         for (exercise, seen) in exercises.iter().zip(seen.iter_mut()) {
             let file = root.join(exercise.file());
-            let modified = std::fs::metadata(&file).and_then(|meta| meta.modified()).ok();
+            let modified = std::fs::metadata(&file)
+                .and_then(|meta| meta.modified())
+                .ok();
             if modified == *seen {
                 continue;
             }

@@ -48,8 +48,13 @@ pub fn status_line(exercise: &Exercise, status: &Status) -> String {
 
 /// A failure in one line: the case and where the sides first differ, or the check's words.
 fn summary(failure: &Failure) -> String {
+    let (name, other) = match (&failure.expected, &failure.exhibit) {
+        (Some(expected), _) => ("the chapter's code", expected.as_str()),
+        (None, Some(exhibit)) => ("bash", exhibit.bash.as_str()),
+        (None, None) => ("", ""),
+    };
     match &failure.exhibit {
-        Some(exhibit) => match first_difference(&exhibit.bash, &exhibit.rust) {
+        Some(exhibit) => match first_difference(name, other, &exhibit.rust) {
             Some(difference) => format!("{}: {difference}", exhibit.case),
             None => format!("{}: {}", exhibit.case, first_line(&failure.message)),
         },
@@ -64,8 +69,8 @@ pub fn report(exercise: &Exercise, check: &Check, hint: &str) -> String {
     let (passed, failures) = match check {
         Check::DoesNotBuild(errors) => {
             return format!(
-                "{heading}: your code does not compile yet\n\n{}\n\nrustc's errors name the line in {}.\n",
-                indent(errors),
+                "{heading}: your code does not compile yet\n\n{}\nrustc's errors name the line in {}.\n",
+                indent(&without_panic_noise(errors)),
                 exercise.file()
             );
         }
@@ -78,7 +83,8 @@ pub fn report(exercise: &Exercise, check: &Check, hint: &str) -> String {
     let mut out = format!("{heading}: {passed} of {total} checks pass\n\n");
     out.push_str(&show_failure(first));
     if !others.is_empty() {
-        out.push_str("\nalso failing:\n");
+        // The failure above ends with a blank line.
+        out.push_str("also failing:\n");
         for failure in others {
             out.push_str(&format!("  {}\n", summary(failure)));
         }
@@ -102,15 +108,38 @@ fn show_failure(failure: &Failure) -> String {
         return out;
     };
     out.push_str(&format!("  case: {}\n", exhibit.case));
-    if let Some(difference) = first_difference(&exhibit.bash, &exhibit.rust) {
-        out.push_str(&format!("  bash and your code first differ at {difference}\n"));
+    if let Some(expected) = &failure.expected {
+        let difference = first_difference("the chapter's code", expected, &exhibit.rust);
+        out.push_str(&format!(
+            "  the check: the chapter's snapshot of this case, and your code's output is not the same\n  they first differ at {}\n\n",
+            difference.unwrap_or_default()
+        ));
+    } else {
+        if let Some(difference) = first_difference("bash", &exhibit.bash, &exhibit.rust) {
+            out.push_str(&format!(
+                "  bash and your code first differ at {difference}\n"
+            ));
+        }
+        out.push_str(&format!(
+            "  the check: {}\n\n",
+            check_words(&failure.message)
+        ));
     }
-    out.push_str(&format!("  the check: {}\n\n", check_words(&failure.message)));
-    let rust = exhibit.rust.replacen("== rust ==", "== rust (your code) ==", 1);
     if !exhibit.bash.is_empty() {
         out.push_str(&indent(&without_panic_noise(&exhibit.bash)));
         out.push('\n');
     }
+    if let Some(expected) = &failure.expected {
+        out.push_str(&indent(&expected.replacen(
+            "== rust ==",
+            "== rust (the chapter's code) ==",
+            1,
+        )));
+        out.push('\n');
+    }
+    let rust = exhibit
+        .rust
+        .replacen("== rust ==", "== rust (your code) ==", 1);
     out.push_str(&indent(&without_panic_noise(&rust)));
     out.push('\n');
     out
@@ -142,8 +171,9 @@ fn check_words(message: &str) -> String {
 }
 
 /// Where two renderings of one case first differ, named as the rendering
-/// names its parts: `exit status`, `stdout, line 2`, `runtime api, line 3`.
-pub fn first_difference(bash: &str, rust: &str) -> Option<String> {
+/// names its parts: `exit status`, `stdout, line 2`, `log, line 3`. The
+/// first is `name`'s (bash, or the chapter's Rust), the second the reader's.
+pub fn first_difference(name: &str, bash: &str, rust: &str) -> Option<String> {
     if bash.is_empty() {
         return None;
     }
@@ -166,13 +196,13 @@ pub fn first_difference(bash: &str, rust: &str) -> Option<String> {
             if is_heading {
                 // `exit status: 0`: the value after the part's name is what differs.
                 return Some(format!(
-                    "{part}: bash {}, your code {}",
+                    "{part}: {name} {}, your code {}",
                     quoted(left.map(heading_value)),
                     quoted(right.map(heading_value))
                 ));
             }
             return Some(format!(
-                "{part}, line {line_in_part}: bash {}, your code {}",
+                "{part}, line {line_in_part}: {name} {}, your code {}",
                 quoted(left),
                 quoted(right)
             ));
@@ -202,11 +232,15 @@ fn quoted(line: Option<&str>) -> String {
 }
 
 fn first_line(text: &str) -> String {
-    check_words(text).lines().next().unwrap_or_default().to_string()
+    check_words(text)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
-/// A panic as the reader needs it: which line of their file, and why; not
-/// the thread's id or the advice about backtraces.
+/// A panic or a compiler error as the reader needs it: which line of their
+/// file, and why; not the thread's id or the advice about backtraces.
 fn without_panic_noise(text: &str) -> String {
     static NOISE: OnceLock<[(Regex, &str); 3]> = OnceLock::new();
     let noise = NOISE.get_or_init(|| {
@@ -245,20 +279,24 @@ mod tests {
         let bash = "== bash ==\nexit status: 0\nstdout:\n  a\n  b\nstderr: (nothing)\n";
         let same_status = "== rust ==\nexit status: 0\nstdout:\n  a\n  c\nstderr: (nothing)\n";
         assert_eq!(
-            first_difference(bash, same_status).as_deref(),
+            first_difference("bash", bash, same_status).as_deref(),
             Some("stdout, line 2: bash `b`, your code `c`")
         );
         let other_status = "== rust ==\nexit status: 101\nstdout: (nothing)\n";
         assert_eq!(
-            first_difference(bash, other_status).as_deref(),
+            first_difference("bash", bash, other_status).as_deref(),
             Some("exit status: bash `0`, your code `101`")
         );
-        assert_eq!(first_difference(bash, &bash.replace("bash", "rust")), None);
+        assert_eq!(
+            first_difference("bash", bash, &bash.replace("bash", "rust")),
+            None
+        );
     }
 
     #[test]
     fn keeps_the_checks_words_and_short_values() {
-        let message = "assertion `left == right` failed: both stop\n  left: (1, 101)\n right: (1, 1)";
+        let message =
+            "assertion `left == right` failed: both stop\n  left: (1, 101)\n right: (1, 1)";
         assert_eq!(
             check_words(message),
             "both stop\n     left: (1, 101)\n    right: (1, 1)"

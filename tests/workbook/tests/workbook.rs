@@ -1,0 +1,291 @@
+//! The workbook, used as a reader uses it: `cargo run -p workbook` in a
+//! copy of this workspace, where the tests can write exercise files (a
+//! starter, a half-done try, the chapter's solution) without touching the
+//! reader's own.
+//!
+//! Both directions are checked for every exercise: the chapter's code
+//! passes its checks, and an untouched exercise fails them with the
+//! friendly report, so no exercise is solved by accident and no check is
+//! one that cannot fail.
+
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::mpsc;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use harness::snapshot_settings;
+use workbook::{EXERCISES, Exercise, find_root, solved_text, untouched};
+
+/// A copy of the workspace, kept between runs so that its builds stay
+/// incremental; one test at a time uses it.
+struct Sandbox {
+    root: PathBuf,
+    _turn: MutexGuard<'static, ()>,
+}
+
+fn sandbox() -> Sandbox {
+    static TURN: Mutex<()> = Mutex::new(());
+    let turn = TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let source = find_root(Path::new(env!("CARGO_MANIFEST_DIR"))).expect("the workspace");
+    let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("workbook-sandbox");
+    mirror(&source, &root);
+    Sandbox { root, _turn: turn }
+}
+
+/// Copies every file of `from` (less `target` and `.git`) that `to` does
+/// not already hold as it is: an unchanged file keeps its time, and cargo
+/// does not rebuild what did not change.
+fn mirror(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if name == "target" || name == ".git" {
+            continue;
+        }
+        let (source, copy) = (entry.path(), to.join(&name));
+        if entry.file_type().unwrap().is_dir() {
+            mirror(&source, &copy);
+        } else if fs::read(&copy).ok() != Some(fs::read(&source).unwrap()) {
+            fs::copy(&source, &copy).unwrap();
+        }
+    }
+}
+
+impl Sandbox {
+    fn workbook(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_workbook"));
+        command.args(args).current_dir(&self.root);
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> (i32, String) {
+        let output: Output = self.workbook(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.is_empty(),
+            "workbook {args:?} said on stderr: {stderr}"
+        );
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8(output.stdout).unwrap(),
+        )
+    }
+
+    fn write_exercise(&self, exercise: &Exercise, text: &str) {
+        fs::write(self.root.join(exercise.file()), text).unwrap();
+    }
+
+    fn exercise_text(&self, exercise: &Exercise) -> String {
+        fs::read_to_string(self.root.join(exercise.file())).unwrap()
+    }
+
+    /// `exercise` with its `todo!()` replaced by `body`.
+    fn write_body(&self, exercise: &Exercise, body: &str) {
+        let text = self.exercise_text(exercise);
+        let start = text
+            .find("        todo!(")
+            .or_else(|| text.find("    todo!("));
+        let start = start.expect("the starter's todo!()");
+        let end = start + text[start..].find('\n').unwrap();
+        let text = format!("{}{body}{}", &text[..start], &text[end..]);
+        self.write_exercise(exercise, &text);
+    }
+
+    fn solve(&self, exercise: &Exercise) {
+        self.write_exercise(exercise, &solved_text(&self.root, exercise).unwrap());
+    }
+
+    /// Snapshot files a check left behind: there must never be any.
+    fn pending_snapshots(&self) -> Vec<PathBuf> {
+        let mut found = Vec::new();
+        for exercise in EXERCISES {
+            let folder = self.root.join(exercise.folder).join("tests/snapshots");
+            for entry in fs::read_dir(folder).into_iter().flatten().flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.ends_with(".snap.new") || name.ends_with(".pending-snap") {
+                    found.push(entry.path());
+                }
+            }
+        }
+        found
+    }
+}
+
+fn is_ci() -> bool {
+    std::env::var("CI").is_ok_and(|value| !value.is_empty() && value != "false" && value != "0")
+}
+
+#[test]
+fn every_untouched_exercise_fails_with_the_friendly_report() {
+    let sandbox = sandbox();
+    let mut first_report = None;
+    for exercise in EXERCISES {
+        let text = sandbox.exercise_text(exercise);
+        if !untouched(&text) {
+            // A reader's own work, copied in: only the committed starters are judged here.
+            assert!(
+                !is_ci(),
+                "the committed {} is not a starter",
+                exercise.file()
+            );
+            eprintln!("skipped: {} is being worked on", exercise.file());
+            continue;
+        }
+        let (status, report) = sandbox.run(&["check", &exercise.chapter.to_string()]);
+        assert_eq!(status, 1, "{report}");
+        let heading = format!("exercise {}, {}: ", exercise.chapter, exercise.title);
+        assert!(report.starts_with(&heading), "{report}");
+        for part in [
+            "checks pass\n",
+            "\n✗ ",
+            "  the check: ",
+            "\nhint: ",
+            "not yet implemented",
+        ] {
+            assert!(report.contains(part), "no {part:?} in:\n{report}");
+        }
+        for noise in ["stack backtrace", "RUST_BACKTRACE", "---- ", "test result:"] {
+            assert!(!report.contains(noise), "{noise:?} in:\n{report}");
+        }
+        first_report.get_or_insert(report);
+    }
+    assert_eq!(sandbox.pending_snapshots(), Vec::<PathBuf>::new());
+    if let Some(report) = first_report {
+        snapshot_settings().bind(|| insta::assert_snapshot!("untouched_exercise_2", report));
+    }
+}
+
+#[test]
+fn the_chapters_code_passes_every_check() {
+    let sandbox = sandbox();
+    let mut verdicts = Vec::new();
+    for exercise in EXERCISES {
+        sandbox.solve(exercise);
+        let (status, report) = sandbox.run(&["check", &exercise.chapter.to_string()]);
+        assert_eq!(
+            status, 0,
+            "the solution of exercise {}:\n{report}",
+            exercise.chapter
+        );
+        assert!(report.contains(": done, all "), "{report}");
+        verdicts.push((format!("solved_exercise_{}", exercise.chapter), report));
+    }
+    // Each chapter's page shows its own, as what "done" looks like.
+    for (name, report) in verdicts {
+        snapshot_settings().bind(|| insta::assert_snapshot!(name, report));
+    }
+}
+
+/// Exercise 3 done the way `cut` does it: the second field, not the rest.
+const CUT_LIKE: &str = r#"let mut fields = handler.split('.');
+    match (fields.next(), fields.next()) {
+        (Some(file), Some(function)) if !file.is_empty() && !function.is_empty() => Ok(Handler {
+            file: file.to_string(),
+            function: function.to_string(),
+        }),
+        _ => Err(HandlerError::NoDot(handler.to_string())),
+    }"#;
+
+#[test]
+fn a_half_done_exercise_is_shown_where_it_differs_and_listed_as_failing() {
+    let sandbox = sandbox();
+    let (two, three) = (
+        workbook::exercise(2).unwrap(),
+        workbook::exercise(3).unwrap(),
+    );
+    sandbox.solve(two);
+    sandbox.write_body(three, CUT_LIKE);
+    let (status, report) = sandbox.run(&["check", "3"]);
+    assert_eq!(status, 1, "{report}");
+    assert!(
+        report.contains("✗ with_two_dots_bash_drops_the_rest\n  case: _HANDLER=\"a.b.c\"")
+            && report.contains("  the check: everything after the first dot is the function\n"),
+        "the two-dot case is the first to fail, in the check's words:\n{report}"
+    );
+    assert!(
+        report.contains(
+            "the chapter's code `bootstrap: _HANDLER \"../outside.handler\" has an empty"
+        ),
+        "a case judged by its snapshot is shown beside the chapter's output:\n{report}"
+    );
+    snapshot_settings().bind(|| insta::assert_snapshot!("half_done_exercise_3", report));
+
+    let (status, list) = sandbox.run(&[]);
+    assert_eq!(status, 0);
+    assert!(
+        list.contains("exercise  2  strict mode            done\n"),
+        "{list}"
+    );
+    assert!(
+        list.contains("exercise  3  finding the handler    failing: "),
+        "{list}"
+    );
+    assert!(
+        list.contains("exercise  4  asking for work        not started\n"),
+        "{list}"
+    );
+    snapshot_settings().bind(|| insta::assert_snapshot!("list", list));
+}
+
+#[test]
+fn watch_checks_again_when_the_file_is_saved() {
+    let sandbox = sandbox();
+    let two = workbook::exercise(2).unwrap();
+    // Takes any value, empty or not: half of what set -u is for.
+    sandbox.write_body(two, "value.map_err(|_| StartupError::Unset(name))");
+    let mut watching = sandbox
+        .workbook(&["--watch", "2"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines, read) = mpsc::channel();
+    let stdout = watching.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if lines.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    let status_of = |read: &mpsc::Receiver<String>| loop {
+        let line = read
+            .recv_timeout(Duration::from_secs(300))
+            .expect("the watch prints a status");
+        if line.starts_with("exercise  2  ") {
+            return line;
+        }
+    };
+    let first = status_of(&read);
+    sandbox.solve(two);
+    let second = status_of(&read);
+    let _ = watching.kill();
+    let _ = watching.wait();
+    assert!(first.contains("failing: _HANDLER empty"), "{first}");
+    assert!(second.ends_with("done"), "{second}");
+}
+
+#[test]
+fn hints_come_one_at_a_time_and_a_wrong_number_is_named() {
+    let sandbox = sandbox();
+    let (status, first) = sandbox.run(&["hint", "5"]);
+    assert_eq!(status, 0);
+    assert!(first.starts_with("exercise 5, hint 1 of 3:\n\n"), "{first}");
+    assert!(
+        first.ends_with("(next: cargo run -p workbook -- hint 5 2)\n"),
+        "{first}"
+    );
+    let (_, last) = sandbox.run(&["hint", "5", "3"]);
+    assert!(!last.contains("(next:"), "{last}");
+    let output = sandbox.workbook(&["check", "12"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .starts_with("workbook: there is no exercise \"12\"; the exercises are 2, 3"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
