@@ -29,6 +29,21 @@ pub fn workspace_root() -> PathBuf {
         .expect("workspace root")
 }
 
+/// A new, empty folder under the system's temp folder, named
+/// `<prefix>-<process id>-<count>` so that tests running at once never share one.
+pub fn new_temp_folder(prefix: &str) -> std::io::Result<PathBuf> {
+    static COUNT: AtomicUsize = AtomicUsize::new(0);
+    let name = format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        COUNT.fetch_add(1, Ordering::Relaxed)
+    );
+    let path = std::env::temp_dir().join(name);
+    let _ = fs::remove_dir_all(&path);
+    fs::create_dir_all(&path)?;
+    Ok(path)
+}
+
 /// A throwaway folder standing in for `/var/task`, removed when dropped.
 pub struct TaskRoot {
     path: PathBuf,
@@ -37,15 +52,7 @@ pub struct TaskRoot {
 impl TaskRoot {
     /// An empty task root under the system's temp folder.
     pub fn new() -> TaskRoot {
-        static COUNT: AtomicUsize = AtomicUsize::new(0);
-        let name = format!(
-            "step-by-step-task-{}-{}",
-            std::process::id(),
-            COUNT.fetch_add(1, Ordering::Relaxed)
-        );
-        let path = std::env::temp_dir().join(name);
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path).expect("create a task root");
+        let path = new_temp_folder("step-by-step-task").expect("create a task root");
         TaskRoot {
             path: path.canonicalize().expect("task root path"),
         }

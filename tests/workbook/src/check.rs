@@ -5,7 +5,6 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use harness::exhibit::{Exhibit, REPORT_DIR};
 
@@ -144,16 +143,7 @@ struct ReportFolder(PathBuf);
 
 impl ReportFolder {
     fn new() -> io::Result<ReportFolder> {
-        static COUNT: AtomicUsize = AtomicUsize::new(0);
-        let name = format!(
-            "workbook-reports-{}-{}",
-            std::process::id(),
-            COUNT.fetch_add(1, Ordering::Relaxed)
-        );
-        let path = std::env::temp_dir().join(name);
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path)?;
-        Ok(ReportFolder(path))
+        harness::new_temp_folder("workbook-reports").map(ReportFolder)
     }
 
     /// The failure of `test`: from its report when the harness wrote one,

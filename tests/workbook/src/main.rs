@@ -83,25 +83,28 @@ fn list(root: &Path) -> ExitCode {
 }
 
 fn status(root: &Path, exercise: &Exercise) -> Result<Status, String> {
-    let file = root.join(exercise.file());
-    let text = std::fs::read_to_string(&file)
-        .map_err(|error| format!("cannot read {}: {error}", file.display()))?;
-    if untouched(&text) {
-        return Ok(Status::NotStarted);
-    }
-    run_check(root, exercise).map(|check| Status::of(&check))
+    checked_if_started(root, exercise).map(|(_, status)| status)
 }
 
-fn run_check(root: &Path, exercise: &Exercise) -> Result<check::Check, String> {
-    check::run(root, exercise).map_err(|error| format!("cannot run cargo: {error}"))
+fn exercise_text(root: &Path, exercise: &Exercise) -> Result<String, String> {
+    let file = root.join(exercise.file());
+    std::fs::read_to_string(&file)
+        .map_err(|error| format!("cannot read {}: {error}", file.display()))
+}
+
+/// A fresh check: its full report, and the status it gives.
+fn checked(root: &Path, exercise: &Exercise) -> Result<(String, Status), String> {
+    let hints = hints(root, exercise).map_err(|error| error.to_string())?;
+    let check = check::run(root, exercise).map_err(|error| format!("cannot run cargo: {error}"))?;
+    Ok((report(exercise, &check, &hints[0]), Status::of(&check)))
 }
 
 /// The check in full; exit status 0 when it passes.
 fn check_one(root: &Path, exercise: &Exercise) -> ExitCode {
-    match checked_report(root, exercise) {
-        Ok((text, done)) => {
+    match checked(root, exercise) {
+        Ok((text, status)) => {
             print!("{text}");
-            if done {
+            if status == Status::Done {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::FAILURE
@@ -109,13 +112,6 @@ fn check_one(root: &Path, exercise: &Exercise) -> ExitCode {
         }
         Err(message) => fail(&message),
     }
-}
-
-/// The report of a fresh check, and whether it passed.
-fn checked_report(root: &Path, exercise: &Exercise) -> Result<(String, bool), String> {
-    let hints = hints(root, exercise).map_err(|error| error.to_string())?;
-    let check = run_check(root, exercise)?;
-    Ok((report(exercise, &check, &hints[0]), check.is_done()))
 }
 
 fn hint(root: &Path, exercise: &Exercise, which: &str) -> ExitCode {
@@ -168,7 +164,7 @@ fn watch(root: &Path, exercises: Vec<&Exercise>) -> ExitCode {
                 continue;
             }
             *seen = modified;
-            match watched_status(root, exercise) {
+            match checked_if_started(root, exercise) {
                 Ok((text, status)) => {
                     print!("{text}");
                     println!("{}\n", status_line(exercise, &status));
@@ -180,17 +176,13 @@ fn watch(root: &Path, exercises: Vec<&Exercise>) -> ExitCode {
     }
 }
 
-/// For the watch: the full report of a started exercise, just the status of an untouched one.
-fn watched_status(root: &Path, exercise: &Exercise) -> Result<(String, Status), String> {
-    let file = root.join(exercise.file());
-    let text = std::fs::read_to_string(&file)
-        .map_err(|error| format!("cannot read {}: {error}", file.display()))?;
-    if untouched(&text) {
+/// A started exercise's report and status; an untouched one is not built,
+/// and has no report.
+fn checked_if_started(root: &Path, exercise: &Exercise) -> Result<(String, Status), String> {
+    if untouched(&exercise_text(root, exercise)?) {
         return Ok((String::new(), Status::NotStarted));
     }
-    let hints = hints(root, exercise).map_err(|error| error.to_string())?;
-    let check = run_check(root, exercise)?;
-    Ok((report(exercise, &check, &hints[0]), Status::of(&check)))
+    checked(root, exercise)
 }
 
 fn fail(message: &str) -> ExitCode {

@@ -58,7 +58,13 @@ fn mirror(from: &Path, to: &Path) {
 impl Sandbox {
     fn workbook(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_workbook"));
-        command.args(args).current_dir(&self.root);
+        // Its own build folder, whatever the caller's: the checks build the
+        // chapters' binaries with exercise code, which must never land
+        // where the workspace's own tests look for them.
+        command
+            .args(args)
+            .current_dir(&self.root)
+            .env("CARGO_TARGET_DIR", self.root.join("target"));
         command
     }
 
@@ -213,6 +219,7 @@ fn a_half_done_exercise_is_shown_where_it_differs_and_listed_as_failing() {
         "a case judged by its snapshot is shown beside the chapter's output:\n{report}"
     );
     snapshot_settings().bind(|| insta::assert_snapshot!("half_done_exercise_3", report));
+    assert_eq!(sandbox.pending_snapshots(), Vec::<PathBuf>::new());
 
     let (status, list) = sandbox.run(&[]);
     assert_eq!(status, 0);
@@ -229,6 +236,36 @@ fn a_half_done_exercise_is_shown_where_it_differs_and_listed_as_failing() {
         "{list}"
     );
     snapshot_settings().bind(|| insta::assert_snapshot!("list", list));
+}
+
+#[test]
+fn code_that_does_not_compile_is_shown_rustcs_errors() {
+    let sandbox = sandbox();
+    let five = workbook::exercise(5).unwrap();
+    sandbox.write_body(five, "headers.len()");
+    let (status, report) = sandbox.run(&["check", "5"]);
+    assert_eq!(status, 1, "{report}");
+    assert!(
+        report.starts_with("exercise 5, the request id: your code does not compile yet\n"),
+        "{report}"
+    );
+    assert!(
+        report.contains("error[E0308]: mismatched types"),
+        "{report}"
+    );
+    assert!(
+        report.contains("--> chapters/chapter-05-request-id/exercise/request_id.rs:"),
+        "rustc names the reader's file:\n{report}"
+    );
+    assert!(
+        !report.contains("Compiling"),
+        "cargo's progress is left out:\n{report}"
+    );
+    let (_, list) = sandbox.run(&[]);
+    assert!(
+        list.contains("exercise  5  the request id         failing: does not compile\n"),
+        "{list}"
+    );
 }
 
 #[test]
