@@ -124,18 +124,38 @@ fn test_lines(stdout: &str) -> (Vec<String>, Vec<String>) {
     (passed, failed)
 }
 
-/// The error blocks of rustc's output, without the progress lines and warnings.
+/// rustc's errors from cargo's output, without cargo's progress lines
+/// (`Compiling ...`, right-aligned) and without warnings.
 fn compiler_errors(stderr: &str) -> String {
-    let blocks: Vec<&str> = stderr
-        .split("\n\n")
-        .map(|block| block.trim_start_matches('\n'))
-        .filter(|block| block.trim_start().starts_with("error"))
-        .collect();
-    if blocks.is_empty() {
+    const PROGRESS: [&str; 8] = [
+        "Compiling",
+        "Checking",
+        "Finished",
+        "Running",
+        "Blocking",
+        "Building",
+        "Locking",
+        "Downloaded",
+    ];
+    let mut kept = Vec::new();
+    let mut in_error = false;
+    for line in stderr.lines() {
+        let first_word = line.split_whitespace().next().unwrap_or_default();
+        if line.starts_with(' ') && PROGRESS.contains(&first_word) {
+            in_error = false;
+        } else if !line.starts_with(' ') && !line.is_empty() {
+            // A diagnostic starts at the margin; only errors are the reader's to fix.
+            in_error = line.starts_with("error");
+        }
+        if in_error {
+            kept.push(line);
+        }
+    }
+    if kept.is_empty() {
         // Not rustc's doing (cargo could not resolve the package, say): show it all.
         return stderr.trim_end().to_string();
     }
-    blocks.join("\n\n")
+    kept.join("\n").trim_end().to_string()
 }
 
 /// A folder for the harness's failure reports, removed when dropped.
@@ -287,10 +307,10 @@ mod tests {
 
     #[test]
     fn keeps_only_rustcs_errors() {
-        let stderr = "   Compiling chapter-02 v0.1.0\nwarning: unused\n --> a.rs:1:1\n\nerror[E0308]: mismatched types\n --> a.rs:2:5\n\nerror: could not compile `chapter-02`\n";
+        let stderr = "   Compiling ureq v3.5.2\n   Compiling chapter-02 v0.1.0\nerror[E0308]: mismatched types\n --> a.rs:2:5\n  |\n\nwarning: unused\n --> a.rs:1:1\n\nFor more information about this error, try `rustc --explain E0308`.\nerror: could not compile `chapter-02`\nwarning: build failed, waiting for other jobs to finish...\n";
         assert_eq!(
             compiler_errors(stderr),
-            "error[E0308]: mismatched types\n --> a.rs:2:5\n\nerror: could not compile `chapter-02`\n"
+            "error[E0308]: mismatched types\n --> a.rs:2:5\n  |\n\nerror: could not compile `chapter-02`"
         );
     }
 
