@@ -33,9 +33,12 @@ fn both_with(handler: Option<&str>, task_root: &Path) -> (Ran, Ran) {
     let bash = Ran::run(&mut clean_command(&step_sh, &env));
     let step = assert_cmd::cargo::cargo_bin!("chapter-03-step");
     let rust = Ran::run(&mut clean_command(step, &env));
-    let case = handler.map_or("_HANDLER unset".to_string(), |handler| {
-        harness::normalise_output(&format!("_HANDLER={handler:?}, task root {root}"))
+    let mut case = handler.map_or("_HANDLER unset".to_string(), |handler| {
+        format!("_HANDLER={handler:?}")
     });
+    if root.contains(' ') {
+        case.push_str(", a task root with a space in it");
+    }
     harness::exhibit_runs(&case, &bash, &rust);
     (bash, rust)
 }
