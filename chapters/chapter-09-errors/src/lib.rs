@@ -26,6 +26,9 @@ use serde_json::json;
 pub struct ErrorReport {
     pub error_type: String,
     pub message: String,
+    /// Where the handler was when it failed, innermost call last; empty
+    /// when the runtime knows no more than the type and the message.
+    pub stack_trace: Vec<String>,
 }
 
 impl ErrorReport {
@@ -33,13 +36,23 @@ impl ErrorReport {
         ErrorReport {
             error_type: error_type.to_string(),
             message: message.into(),
+            stack_trace: Vec::new(),
         }
+    }
+
+    /// The same report, with the calls that led to the failure.
+    pub fn with_stack_trace(mut self, stack_trace: Vec<String>) -> ErrorReport {
+        self.stack_trace = stack_trace;
+        self
     }
 
     /// The JSON document Lambda expects on its error endpoints.
     pub fn document(&self) -> Vec<u8> {
-        let document =
-            json!({"errorMessage": self.message, "errorType": self.error_type, "stackTrace": []});
+        let document = json!({
+            "errorMessage": self.message,
+            "errorType": self.error_type,
+            "stackTrace": self.stack_trace,
+        });
         document.to_string().into_bytes()
     }
 }

@@ -8,7 +8,7 @@
 //! read by a shell, chapter 6.)
 
 use std::io::{self, Read};
-use std::os::fd::IntoRawFd;
+use std::os::fd::{AsRawFd, IntoRawFd};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -38,6 +38,36 @@ pub fn handler_deadline(context: &Context) -> Instant {
     Instant::now() + context.remaining().saturating_sub(DEADLINE_MARGIN)
 }
 // ANCHOR_END: deadline
+
+/// Waits until `pipe` can be read (or has closed); false at the deadline.
+/// poll(2) waits on the pipe itself, so no thread has to stand between a
+/// handler's process and the runtime to enforce the deadline.
+pub fn wait_readable(pipe: &impl AsRawFd, deadline: Option<Instant>) -> bool {
+    let mut watched = libc::pollfd {
+        fd: pipe.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    loop {
+        let timeout = match deadline {
+            None => -1,
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                // Rounded up: a timeout of 0 would spin until the deadline.
+                left.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32
+            }
+        };
+        // SAFETY: poll(2) on one pollfd that lives on this stack frame.
+        let ready = unsafe { libc::poll(&mut watched, 1, timeout) };
+        match ready {
+            0 => return false,
+            1.. => return true,
+            _ if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted => continue,
+            // poll itself failed: let the read that follows report the pipe as closed.
+            _ => return true,
+        }
+    }
+}
 
 // ANCHOR: shell-answer
 /// Chapter 10's answer for shell handlers, with the handler stopped at its deadline.

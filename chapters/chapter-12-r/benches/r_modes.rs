@@ -1,18 +1,32 @@
-//! The cost per event of each way of running an R handler, measured side by
-//! side in one run through the local Lambda: the tutorial's loop calling
-//! `Rscript` (`r-bootstrap`), the Rust runtime starting `Rscript` per event,
-//! and the Rust runtime with one persistent R worker.
+//! The cost of each way of running an R handler, measured side by side in
+//! one run through the local Lambda: the tutorial's loop calling `Rscript`
+//! (`r-bootstrap`), the Rust runtime starting `Rscript` per event, the Rust
+//! runtime with one persistent R worker (the string style), and the same
+//! worker with lambdr's conventions (`example/runtime.R`'s `parity`); then,
+//! where the lambdr package is installed, lambdr itself with the same file:
+//! Init Duration, time per event, and memory after 1,000 and 10,000 events.
 //!
 //! Run: `cargo bench -p chapter-12` (needs `Rscript` and R's jsonlite;
-//! `-- COUNT` sets the events for the persistent worker, the others get a tenth).
+//! `-- COUNT` sets the events for the persistent worker, the others get a
+//! tenth). lambdr is found where R finds packages (`R_LIBS`); CI has no way
+//! to fetch it, so there the lambdr row says it was left out.
 
+use std::path::Path;
+use std::process::Command;
 use std::time::Duration;
 
-use harness::{TaskRoot, time_invocations};
-use local_lambda::{FunctionConfig, LocalLambda};
+use chapter_14::measure::tree_resident_kib;
+use harness::{TaskRoot, invoke_successfully, time_invocations};
+use local_lambda::{FunctionConfig, Invocation, LocalLambda};
 
 /// A string answer: the only kind the tutorial's loop can send.
 const EVENT: &str = r#"{"some": "request"}"#;
+
+/// The event for lambdr's `parity` handler.
+const PARITY_EVENT: &str = r#"{"number": 9}"#;
+
+/// Fresh environments started to take the median Init Duration.
+const COLD_STARTS: usize = 5;
 
 fn main() {
     let count: usize = std::env::args()
@@ -35,14 +49,53 @@ fn main() {
         "Rust runtime, Rscript per event",
         slow_count,
         "rust",
-        &[("R_RUNTIME_MODE", "per-event")],
+        &[
+            ("R_RUNTIME_MODE", "per-event"),
+            ("R_HANDLER_STYLE", "string"),
+        ],
     );
     let persistent = measure(
         "Rust runtime, one persistent R",
         count,
         "rust",
-        &[("R_RUNTIME_MODE", "persistent")],
+        &[
+            ("R_RUNTIME_MODE", "persistent"),
+            ("R_HANDLER_STYLE", "string"),
+        ],
     );
+    println!();
+    println!("lambdr's conventions: the parity handler, {PARITY_EVENT}");
+    println!(
+        "{:<40} {:>12} {:>12} {:>14} {:>14}",
+        "runtime", "init", "per event", "RSS @ 1,000", "RSS @ 10,000"
+    );
+    let ours = measure_conventions("Rust runtime, lambdr conventions", Conventions::Ours);
+    let lambdr = if lambdr_is_installed() {
+        Some(measure_conventions(
+            "lambdr itself (Rscript runtime.R)",
+            Conventions::Lambdr,
+        ))
+    } else {
+        println!(
+            "{:<40} left out: the lambdr package is not installed here",
+            "lambdr itself"
+        );
+        None
+    };
+    println!();
+    let growth = ours.rss_kib[1] as f64 - ours.rss_kib[0] as f64;
+    println!(
+        "ours: RSS growth from 1,000 to 10,000 events: {:+.0} KiB",
+        growth
+    );
+    if let Some(lambdr) = lambdr {
+        println!(
+            "lambdr / ours: init {:.2}x, per event {:.1}x, RSS at 10,000 {:.1}x",
+            lambdr.init.as_secs_f64() / ours.init.as_secs_f64(),
+            lambdr.per_event.as_secs_f64() / ours.per_event.as_secs_f64(),
+            lambdr.rss_kib[1] as f64 / ours.rss_kib[1] as f64
+        );
+    }
     println!();
     println!(
         "persistent vs Rscript per event: {:>6.1}x",
@@ -79,4 +132,98 @@ fn measure(name: &str, count: usize, runtime: &str, env: &[(&str, &str)]) -> Dur
         1.0 / per_event.as_secs_f64()
     );
     per_event
+}
+
+/// Which runtime serves `example/runtime.R`.
+#[derive(Clone, Copy, PartialEq)]
+enum Conventions {
+    /// This chapter's runtime, `_HANDLER=runtime.parity`.
+    Ours,
+    /// lambdr's own loop: `Rscript runtime.R`, `_HANDLER=parity`.
+    Lambdr,
+}
+
+/// What the lambdr-convention comparison measures.
+struct Figures {
+    init: Duration,
+    per_event: Duration,
+    /// The runtime and its R, after 1,000 and after 10,000 events.
+    rss_kib: [u64; 2],
+}
+
+fn lambdr_is_installed() -> bool {
+    Command::new("Rscript")
+        .args([
+            "-e",
+            "stopifnot(requireNamespace('lambdr', quietly = TRUE))",
+        ])
+        .output()
+        .is_ok_and(|output| output.status.success())
+}
+
+fn conventions_config(task: &TaskRoot, conventions: Conventions) -> FunctionConfig {
+    let chapter = Path::new(env!("CARGO_MANIFEST_DIR"));
+    task.copy_in(&chapter.join("example/runtime.R"));
+    let (bootstrap, handler) = match conventions {
+        Conventions::Ours => (
+            std::fs::read(env!("CARGO_BIN_EXE_chapter-12")).expect("the runtime"),
+            "runtime.parity",
+        ),
+        // lambdr's README: the image runs `Rscript runtime.R`, which ends
+        // with lambdr::start_lambda(); the handler is the function's name.
+        Conventions::Lambdr => (
+            b"#!/bin/sh\ncd \"$LAMBDA_TASK_ROOT\"\nexec Rscript runtime.R\n".to_vec(),
+            "parity",
+        ),
+    };
+    task.write_executable("bootstrap", bootstrap);
+    let mut config = task.config("bootstrap");
+    config.handler = handler.to_string();
+    config.timeout = Duration::from_secs(60);
+    // R_LIBS (where lambdr may be installed) reaches R through this process.
+    if let Ok(libraries) = std::env::var("R_LIBS") {
+        config.env.push(("R_LIBS".to_string(), libraries));
+    }
+    config
+}
+
+/// Median Init Duration over fresh environments, then one environment's
+/// time per event and memory after 1,000 and 10,000 events.
+fn measure_conventions(name: &str, conventions: Conventions) -> Figures {
+    let task = TaskRoot::new();
+    let config = conventions_config(&task, conventions);
+    let mut inits: Vec<Duration> = (0..COLD_STARTS)
+        .map(|_| {
+            let lambda = LocalLambda::start(config.clone()).expect("start");
+            let outcome = lambda
+                .invoke(Invocation::new(PARITY_EVENT))
+                .expect("accepted");
+            assert!(outcome.result.is_ok(), "{name}: {:?}", outcome.result);
+            lambda.shutdown();
+            outcome.init_duration.expect("a cold start")
+        })
+        .collect();
+    inits.sort();
+    let lambda = LocalLambda::start(config).expect("start");
+    invoke_successfully(&lambda, PARITY_EVENT);
+    let per_event = time_invocations(&lambda, PARITY_EVENT, 999) / 999;
+    let pid = lambda.runtime_pid().expect("a running runtime");
+    let at_1000 = tree_resident_kib(pid).expect("the runtime's memory");
+    for _ in 0..9_000 {
+        invoke_successfully(&lambda, PARITY_EVENT);
+    }
+    let at_10000 = tree_resident_kib(pid).expect("the runtime's memory");
+    let figures = Figures {
+        init: inits[COLD_STARTS / 2],
+        per_event,
+        rss_kib: [at_1000, at_10000],
+    };
+    println!(
+        "{name:<40} {:>9.1} ms {:>9.2} ms {:>10} KiB {:>10} KiB",
+        figures.init.as_secs_f64() * 1e3,
+        figures.per_event.as_secs_f64() * 1e3,
+        at_1000,
+        at_10000
+    );
+    figures
 }

@@ -3,23 +3,40 @@
 //! The reader this workbook grew from wanted to run R on Lambda. The runtime
 //! built so far needs one new piece for that: a way to call an R function.
 //! `_HANDLER=function.handler` now means: load `function.R` from the task
-//! root and call its `handler` with the event, a character string. A string
-//! answer is the response as it is; a list or a data frame goes out as JSON.
+//! root and call its `handler`, the way lambdr, the R runtime people use
+//! today, calls it: the event's JSON becomes the handler's arguments, a
+//! handler that asks for `context` gets it, and API Gateway, EventBridge
+//! and SNS events are unpacked (`src/lambdr.R`). The first, simplest form,
+//! where the handler gets the event as one string, stays as a style.
 //!
 //! R can be run in two ways, and this crate does both: a fresh `Rscript` for
 //! every event (simple, and slow: R starts in a few hundred milliseconds), or
 //! one R process started at init that loads the handler once and serves
-//! events over a pipe (fast; restarted if R itself dies).
+//! events over a pipe (fast; restarted if R itself dies or will not stop at
+//! its deadline).
 
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
 
-use chapter_09::ErrorReport;
+use chapter_06::HandlerError;
+use chapter_09::{ErrorReport, invocation_report};
+use chapter_10::Context;
+use chapter_11::{handler_deadline, wait_readable};
 
-/// The R side of the runtime (`src/worker.R`), given to `Rscript -e`, so that
-/// the runtime is one self-contained binary.
-const WORKER: &str = include_str!("worker.R");
+/// The R side of the runtime (`src/lambdr.R`, then `src/worker.R`), built
+/// into the binary, so that the runtime is one self-contained file.
+const WORKER: &str = concat!(include_str!("lambdr.R"), include_str!("worker.R"));
+
+/// How R gets [`WORKER`]: `Rscript -e` takes at most 10,000 bytes of code,
+/// so the code travels in an environment variable, read and then removed.
+const RUN_WORKER: &str =
+    r#"eval(parse(text = Sys.getenv("R_RUNTIME_WORKER")), envir = globalenv())"#;
+
+/// How long R has to answer the runtime's SIGINT before it is killed: an R
+/// handler stuck in C code only sees the interrupt when it is back in R.
+pub const INTERRUPT_GRACE: Duration = Duration::from_millis(50);
 
 /// How R is run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +61,37 @@ impl Mode {
     }
 }
 
+/// How the handler is called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// lambdr's conventions: the event's JSON as arguments, `context`, API
+    /// Gateway, EventBridge and SNS; the result sent as JSON.
+    Lambdr,
+    /// The event as one character string; a string answer sent as it is.
+    String,
+}
+
+impl Style {
+    /// The style named by `R_HANDLER_STYLE` (`lambdr`, the default, or `string`).
+    pub fn from_env() -> Result<Style, ErrorReport> {
+        match std::env::var("R_HANDLER_STYLE").as_deref() {
+            Err(_) | Ok("lambdr") => Ok(Style::Lambdr),
+            Ok("string") => Ok(Style::String),
+            Ok(other) => Err(ErrorReport::new(
+                "Runtime.InitError",
+                format!("R_HANDLER_STYLE {other:?} is neither lambdr nor string"),
+            )),
+        }
+    }
+
+    fn argument(self) -> &'static str {
+        match self {
+            Style::Lambdr => "lambdr",
+            Style::String => "string",
+        }
+    }
+}
+
 /// Why a call of the R handler gave no response.
 #[derive(Debug)]
 pub enum CallError {
@@ -51,6 +99,8 @@ pub enum CallError {
     Handler(ErrorReport),
     /// R itself went away mid-event (killed, or crashed).
     Died,
+    /// The handler was still running at its deadline, and was stopped.
+    TimedOut,
 }
 
 // ANCHOR: worker
@@ -59,11 +109,14 @@ pub struct RWorker {
     child: Child,
     to_worker: ChildStdin,
     from_worker: BufReader<ChildStdout>,
+    /// False once the worker may hold an interrupt it has not seen yet: it
+    /// answered just as the runtime sent SIGINT. Such a worker is replaced.
+    sound: bool,
 }
 
 impl RWorker {
     /// Starts R, which loads `script` and checks that it defines `function`.
-    pub fn start(script: &Path, function: &str) -> Result<RWorker, ErrorReport> {
+    pub fn start(script: &Path, function: &str, style: Style) -> Result<RWorker, ErrorReport> {
         let cannot_start = |error: io::Error| {
             ErrorReport::new(
                 "Runtime.InitError",
@@ -71,9 +124,12 @@ impl RWorker {
             )
         };
         let mut child = Command::new("Rscript")
-            .args(["--no-save", "--no-restore", "-e", WORKER])
+            .args(["--no-save", "--no-restore", "-e", RUN_WORKER])
+            .env("R_RUNTIME_WORKER", WORKER)
+            .envs(locale_for_r())
             .arg(script)
             .arg(function)
+            .arg(style.argument())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -84,6 +140,7 @@ impl RWorker {
             child,
             to_worker,
             from_worker,
+            sound: true,
         };
         match read_message(&mut worker.from_worker) {
             Ok(Some((kind, _))) if kind == "ready" => Ok(worker),
@@ -95,21 +152,64 @@ impl RWorker {
         }
     }
 
-    /// Hands one event to the handler and waits for its answer.
-    pub fn call(&mut self, event: &[u8]) -> Result<Vec<u8>, CallError> {
-        let sent = writeln!(self.to_worker, "event {}", event.len())
-            .and_then(|()| self.to_worker.write_all(event))
-            .and_then(|()| self.to_worker.flush());
-        if sent.is_err() {
+    /// Hands one event and its context to the handler and waits for its
+    /// answer. At `interrupt_at` R is sent SIGINT, which stops the handler;
+    /// a worker that does not answer that in [`INTERRUPT_GRACE`] is dead to us.
+    pub fn call(
+        &mut self,
+        event: &[u8],
+        context: &Context,
+        interrupt_at: Instant,
+    ) -> Result<Vec<u8>, CallError> {
+        if self.send(event, context).is_err() {
             return Err(CallError::Died);
         }
-        match read_message(&mut self.from_worker) {
+        let mut interrupted = false;
+        if !self.answer_by(interrupt_at) {
+            // SAFETY: kill(2) on our own child's pid, which we have not reaped.
+            unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGINT) };
+            interrupted = true;
+            if !self.answer_by(Instant::now() + INTERRUPT_GRACE) {
+                self.sound = false;
+                return Err(CallError::TimedOut);
+            }
+        }
+        let answer = read_message(&mut self.from_worker);
+        if interrupted && !matches!(&answer, Ok(Some((kind, _))) if kind == "timeout") {
+            self.sound = false;
+        }
+        match answer {
             Ok(Some((kind, response))) if kind == "ok" => Ok(response),
             Ok(Some((kind, payload))) if kind == "error" => {
-                Err(CallError::Handler(condition(&payload)))
+                Err(CallError::Handler(error_report(&payload)))
             }
+            Ok(Some((kind, _))) if kind == "timeout" => Err(CallError::TimedOut),
             _ => Err(CallError::Died),
         }
+    }
+
+    /// Whether this worker can take another event.
+    pub fn is_sound(&self) -> bool {
+        self.sound
+    }
+
+    fn send(&mut self, event: &[u8], context: &Context) -> io::Result<()> {
+        let fields = format!(
+            "{}\n{}\n{}\n",
+            context.request_id,
+            context.invoked_function_arn,
+            context.trace_id.as_deref().unwrap_or("")
+        );
+        writeln!(self.to_worker, "event {}", fields.len() + event.len())?;
+        self.to_worker.write_all(fields.as_bytes())?;
+        self.to_worker.write_all(event)?;
+        self.to_worker.flush()
+    }
+
+    /// Whether the worker has started to answer (or has gone) by `deadline`.
+    fn answer_by(&self, deadline: Instant) -> bool {
+        !self.from_worker.buffer().is_empty()
+            || wait_readable(self.from_worker.get_ref(), Some(deadline))
     }
 }
 // ANCHOR_END: worker
@@ -120,6 +220,23 @@ impl Drop for RWorker {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Lambda sets `LANG=en_US.UTF-8`; where that locale is not installed, R
+/// warns at every start and falls back to "C", which knows no UTF-8. Then R
+/// gets `C.UTF-8`, which glibc always has.
+fn locale_for_r() -> Option<(&'static str, &'static str)> {
+    let lang = std::env::var("LANG").ok()?;
+    let name = std::ffi::CString::new(lang).ok()?;
+    // SAFETY: newlocale(3) with a valid C string and no base locale; the
+    // result, when there is one, is freed at once.
+    let locale = unsafe { libc::newlocale(libc::LC_ALL_MASK, name.as_ptr(), std::ptr::null_mut()) };
+    if locale.is_null() {
+        return Some(("LC_ALL", "C.UTF-8"));
+    }
+    // SAFETY: a locale newlocale(3) returned, freed once.
+    unsafe { libc::freelocale(locale) };
+    None
 }
 
 /// Reads one framed message: a `<kind> <length>` line, then that many bytes.
@@ -143,17 +260,33 @@ fn read_message(reader: &mut impl BufRead) -> io::Result<Option<(String, Vec<u8>
     Ok(Some((kind.to_string(), payload)))
 }
 
-/// An R condition, sent as `<class>\n<message>`, as an error report whose
-/// type is the condition's class (`simpleError` for `stop()`).
-fn condition(payload: &[u8]) -> ErrorReport {
-    let text = String::from_utf8_lossy(payload);
-    let (class, message) = text.split_once('\n').unwrap_or(("error", &text));
-    ErrorReport::new(class, message)
+/// The worker's error document (Lambda's JSON: the R condition's class as
+/// `errorType`, its message, the R calls as `stackTrace`) as an error report.
+fn error_report(payload: &[u8]) -> ErrorReport {
+    let document: serde_json::Value = serde_json::from_slice(payload).unwrap_or_default();
+    let text = |field: &str| document[field].as_str().unwrap_or_default().to_string();
+    let stack_trace = document["stackTrace"]
+        .as_array()
+        .map(|frames| {
+            frames
+                .iter()
+                .filter_map(|frame| frame.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    if document["errorType"].as_str().is_none() {
+        let received = String::from_utf8_lossy(payload);
+        return ErrorReport::new(
+            "Runtime.RWorkerProtocol",
+            format!("R sent an error this runtime cannot read: {received:?}"),
+        );
+    }
+    ErrorReport::new(&text("errorType"), text("errorMessage")).with_stack_trace(stack_trace)
 }
 
 /// The init error for a handler R could not load.
 fn init_error(payload: &[u8]) -> ErrorReport {
-    let report = condition(payload);
+    let report = error_report(payload);
     let error_type = if report.error_type == "noSuchHandler" {
         "Runtime.NoSuchHandler"
     } else {
@@ -167,6 +300,7 @@ pub struct RHandler {
     script: PathBuf,
     function: String,
     mode: Mode,
+    style: Style,
     /// The running worker, in persistent mode.
     worker: Option<RWorker>,
 }
@@ -174,8 +308,13 @@ pub struct RHandler {
 impl RHandler {
     /// Loads the handler once, to report a missing function or a broken
     /// script at init. In persistent mode that R process stays.
-    pub fn init(script: &Path, function: &str, mode: Mode) -> Result<RHandler, ErrorReport> {
-        let worker = RWorker::start(script, function)?;
+    pub fn init(
+        script: &Path,
+        function: &str,
+        mode: Mode,
+        style: Style,
+    ) -> Result<RHandler, ErrorReport> {
+        let worker = RWorker::start(script, function, style)?;
         let kept = if mode == Mode::Persistent {
             Some(worker)
         } else {
@@ -185,15 +324,16 @@ impl RHandler {
             script: script.to_path_buf(),
             function: function.to_string(),
             mode,
+            style,
             worker: kept,
         })
     }
 
     // ANCHOR: answer
     /// Answers one event. In persistent mode the worker survives handler
-    /// errors; when R itself dies, this event fails and the next one gets a
-    /// fresh worker.
-    pub fn answer(&mut self, event: &[u8]) -> Result<Vec<u8>, ErrorReport> {
+    /// errors and handlers stopped at their deadline; when R itself dies, or
+    /// will not stop, this event fails and the next one gets a fresh worker.
+    pub fn answer(&mut self, event: &[u8], context: &Context) -> Result<Vec<u8>, ErrorReport> {
         if event.contains(&0) {
             return Err(ErrorReport::new(
                 "Runtime.InvalidEvent",
@@ -202,15 +342,16 @@ impl RHandler {
         }
         let mut worker = match self.worker.take() {
             Some(worker) => worker,
-            None => RWorker::start(&self.script, &self.function)?,
+            None => RWorker::start(&self.script, &self.function, self.style)?,
         };
-        let answer = worker.call(event);
-        let survived = !matches!(answer, Err(CallError::Died));
+        let answer = worker.call(event, context, handler_deadline(context));
+        let survived = worker.is_sound() && !matches!(answer, Err(CallError::Died));
         if self.mode == Mode::Persistent && survived {
             self.worker = Some(worker);
         }
         answer.map_err(|error| match error {
             CallError::Handler(report) => report,
+            CallError::TimedOut => invocation_report(&HandlerError::TimedOut),
             CallError::Died => ErrorReport::new(
                 "Runtime.RWorkerDied",
                 "R exited while it handled the event; the next event starts a new R",
@@ -226,27 +367,49 @@ mod tests {
 
     #[test]
     fn reads_framed_messages() {
-        let mut input = &b"ok 5\nhelloerror 16\nsimpleError\nboom"[..];
+        let error = br#"{"errorMessage":"boom","errorType":"simpleError","stackTrace":["f() at function.R:2","stop(\"boom\")"]}"#;
+        let mut framed = b"ok 5\nhello".to_vec();
+        framed.extend_from_slice(format!("error {}\n", error.len()).as_bytes());
+        framed.extend_from_slice(error);
+        let mut input = &framed[..];
         assert_eq!(
             read_message(&mut input).unwrap(),
             Some(("ok".to_string(), b"hello".to_vec()))
         );
         let (kind, payload) = read_message(&mut input).unwrap().unwrap();
         assert_eq!(
-            (kind.as_str(), condition(&payload)),
-            ("error", ErrorReport::new("simpleError", "boom"))
+            (kind.as_str(), error_report(&payload)),
+            (
+                "error",
+                ErrorReport::new("simpleError", "boom").with_stack_trace(vec![
+                    "f() at function.R:2".to_string(),
+                    r#"stop("boom")"#.to_string()
+                ])
+            )
         );
         assert_eq!(read_message(&mut input).unwrap(), None);
     }
 
     #[test]
+    fn an_unreadable_error_document_is_named_as_such() {
+        assert_eq!(
+            error_report(b"simpleError\nboom").error_type,
+            "Runtime.RWorkerProtocol"
+        );
+    }
+
+    #[test]
     fn a_missing_function_is_no_such_handler() {
         assert_eq!(
-            init_error(b"noSuchHandler\nf.R defines no function g").error_type,
+            init_error(br#"{"errorMessage":"f.R defines no function g","errorType":"noSuchHandler","stackTrace":[]}"#)
+                .error_type,
             "Runtime.NoSuchHandler"
         );
         assert_eq!(
-            init_error(b"simpleError\nparse error").error_type,
+            init_error(
+                br#"{"errorMessage":"parse error","errorType":"simpleError","stackTrace":[]}"#
+            )
+            .error_type,
             "Runtime.ImportModuleError"
         );
     }

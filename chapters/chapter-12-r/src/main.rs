@@ -1,7 +1,7 @@
 //! The R runtime. With `AWS_LAMBDA_RUNTIME_API` set it serves events with
 //! the R handler named by `_HANDLER` (mode from `R_RUNTIME_MODE`); without,
 //! `cargo run -p chapter-12` runs it under a local Lambda with the example
-//! handler in `example/function.R`.
+//! lambdr handler `parity` in `example/runtime.R`.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -9,7 +9,8 @@ use std::process::ExitCode;
 use chapter_03::parse_handler;
 use chapter_08::RuntimeError;
 use chapter_09::{Conversation, ErrorReport, Fatal, init_report};
-use chapter_12::{Mode, RHandler};
+use chapter_10::Context;
+use chapter_12::{Mode, RHandler, Style};
 use local_lambda::{FunctionConfig, Invocation, LocalLambda};
 
 fn main() -> ExitCode {
@@ -29,9 +30,9 @@ fn run() -> Fatal {
         Err(fatal) => return fatal,
     };
     match r_handler() {
-        Ok(mut handler) => {
-            conversation.run(&mut |invocation, _id| handler.answer(&invocation.body))
-        }
+        Ok(mut handler) => conversation.run(&mut |invocation, id| {
+            handler.answer(&invocation.body, &Context::from_invocation(id, invocation))
+        }),
         Err(report) => conversation.fail_init(&report),
     }
 }
@@ -44,28 +45,46 @@ fn r_handler() -> Result<RHandler, ErrorReport> {
     let script = handler
         .locate_with(Path::new(&settings.task_root), "R")
         .map_err(invalid)?;
-    RHandler::init(&script, &handler.function, Mode::from_env()?)
+    RHandler::init(
+        &script,
+        &handler.function,
+        Mode::from_env()?,
+        Style::from_env()?,
+    )
 }
 // ANCHOR_END: runtime
 
 // ANCHOR: demo
-/// The example handler, in persistent mode, on a few events.
+/// lambdr's `parity` handler (`example/runtime.R`), in persistent mode, on
+/// a direct event and on what API Gateway, EventBridge and SNS would send.
 fn demo() -> ExitCode {
     let mut config = FunctionConfig::for_bootstrap(std::env::current_exe().expect("this program"));
     config.task_root = Path::new(env!("CARGO_MANIFEST_DIR")).join("example");
+    config.handler = "runtime.parity".to_string();
     config.timeout = std::time::Duration::from_secs(30);
     let lambda = LocalLambda::start(config).expect("a local Lambda starts on loopback");
     let events = [
-        r#"{"some": "request"}"#,
-        r#"{"name": "Ada"}"#,
-        r#"{"table": true}"#,
-        r#"{"fail": "on purpose"}"#,
+        ("direct", r#"{"number": 9}"#),
+        (
+            "API Gateway, REST",
+            include_str!("../tests/events/rest-api.json"),
+        ),
+        (
+            "API Gateway, HTTP",
+            include_str!("../tests/events/http-api.json"),
+        ),
+        (
+            "EventBridge",
+            include_str!("../tests/events/eventbridge.json"),
+        ),
+        ("SNS", include_str!("../tests/events/sns.json")),
+        ("direct, not a number", r#"{"number": "nine"}"#),
     ];
-    for event in events {
+    for (kind, event) in events {
         let outcome = lambda
             .invoke(Invocation::new(event))
             .expect("the event is accepted");
-        println!("{event:<24} -> {}", String::from_utf8_lossy(outcome.body()));
+        println!("{kind:<21} -> {}", String::from_utf8_lossy(outcome.body()));
     }
     ExitCode::SUCCESS
 }

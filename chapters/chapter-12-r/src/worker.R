@@ -1,27 +1,37 @@
 # The R side of the R runtime: a worker that loads a handler once and then
 # answers events, one at a time, until its stdin closes. Started as
-#   Rscript -e <this file> SCRIPT FUNCTION
+#   Rscript -e <src/lambdr.R, then this file> SCRIPT FUNCTION STYLE
+# (the code itself passed in an environment variable: see RUN_WORKER in lib.rs).
+# STYLE "lambdr": the event's JSON becomes the handler's arguments, as lambdr
+# does it (src/lambdr.R); STYLE "string": the event is one character string,
+# and a string answer is sent as it is.
+#
 # It speaks a small framed protocol over stdin and stdout. Every message is
 # a header line, "<kind> <length>", then exactly <length> bytes:
-#   worker -> runtime, once:   "ready 0", or "init-error <n>" + "<class>\n<message>"
-#   runtime -> worker:         "event <n>" + the event
-#   worker -> runtime:         "ok <n>" + the response, or "error <n>" + "<class>\n<message>"
-# Whatever the handler prints goes to stderr: the function's log.
+#   worker -> runtime, once:  "ready 0", or "init-error <n>" + an error document
+#   runtime -> worker:        "event <n>" + the request id, the function's ARN
+#                             and the trace id, a line each, then the event
+#   worker -> runtime:        "ok <n>" + the response, "error <n>" + an error
+#                             document, or "timeout 0" when a SIGINT (the
+#                             runtime's, at the deadline) stopped the handler
+# An error document is the JSON Lambda wants: errorMessage, errorType (the R
+# condition's class), stackTrace (the calls from the handler down to the error).
+# What the handler prints goes to stderr, the function's log.
 
+# The runtime passed this code in R_RUNTIME_WORKER; the handler need not see it.
+Sys.unsetenv("R_RUNTIME_WORKER")
 args <- commandArgs(trailingOnly = TRUE)
+style <- args[3]
 input <- file("stdin", "rb")
 # The protocol's own connection to stdout, which the sink below leaves alone.
 output <- file("/dev/fd/1", "wb", raw = TRUE)
 sink(stderr())
 
+# ANCHOR: frames
 reply <- function(kind, payload = raw(0)) {
   writeBin(charToRaw(sprintf("%s %d\n", kind, length(payload))), output)
   writeBin(payload, output)
   flush(output)
-}
-
-failure <- function(condition) {
-  charToRaw(paste0(class(condition)[1], "\n", conditionMessage(condition)))
 }
 
 read_header <- function() {
@@ -47,31 +57,158 @@ read_exactly <- function(n) {
   do.call(c, c(list(raw(0)), chunks))
 }
 
-# A character string is the response as it is; anything else goes out as JSON.
-as_response <- function(result) {
-  if (is.character(result) && length(result) == 1) return(charToRaw(enc2utf8(result)))
-  json <- jsonlite::toJSON(result, auto_unbox = TRUE, dataframe = "rows", null = "null", na = "null")
-  charToRaw(as.character(json))
+read_request <- function() {
+  payload <- read_exactly(read_header())
+  ends <- which(payload == as.raw(10))[1:3]
+  fields <- strsplit(rawToChar(payload[seq_len(ends[3] - 1)]), "\n", fixed = TRUE)[[1]]
+  event <- rawToChar(payload[-seq_len(ends[3])])
+  # Lambda's events are UTF-8; say so, or R takes the bytes for the locale's.
+  Encoding(event) <- "UTF-8"
+  list(request_id = fields[1], function_arn = fields[2], trace_id = fields[3], event = event)
+}
+# ANCHOR_END: frames
+
+# ANCHOR: errors
+# Each call from the handler down to the failing one, as one line, with the
+# file and line where the handler's own code made it.
+describe_call <- function(call) {
+  text <- paste(deparse(call, width.cutoff = 120L, nlines = 1L), collapse = "")
+  if (nchar(text) > 120) text <- paste0(substr(text, 1, 117), "...")
+  source <- attr(call, "srcref")
+  if (is.null(source)) return(text)
+  sprintf("%s at %s:%d", text, basename(getSrcFilename(source)), source[1])
 }
 
+# The calls between the handler's frame and the error, from inside a
+# calling handler: the frames R adds to signal the error are left out.
+# When the error came from R itself (`if (NA)`, an argument that does not
+# match) rather than from stop(), the call that failed ends the list.
+handler_stack <- function(calls, functions, handler, condition) {
+  first <- Position(function(f) identical(f, handler), functions)
+  frames <- list()
+  if (!is.na(first)) {
+    signalling <- vapply(calls, function(call) identical(call[[1]], quote(.handleSimpleError)), TRUE)
+    last <- length(calls) - 1
+    if (any(signalling)) last <- which(signalling)[1] - 1
+    frames <- calls[first:last]
+  }
+  from_stop <- length(frames) > 0 && identical(frames[[length(frames)]][[1]], quote(stop))
+  failed <- conditionCall(condition)
+  if (!from_stop && !is.null(failed)) frames <- c(frames, list(failed))
+  vapply(frames, describe_call, "")
+}
+
+error_document <- function(condition, stack = character()) {
+  document <- list(errorMessage = conditionMessage(condition),
+                   errorType = class(condition)[1],
+                   stackTrace = I(stack))
+  charToRaw(enc2utf8(as.character(jsonlite::toJSON(document, auto_unbox = TRUE))))
+}
+
+# message() and warning() go to the log at once, each line saying which
+# request it belongs to; a warning is not kept for the end of the session.
+log_condition <- function(level, request, condition) {
+  text <- sub("\n$", "", conditionMessage(condition))
+  cat(sprintf("[%s]\t%s\t%s\n", level, request$request_id, text), file = stderr())
+}
+# ANCHOR_END: errors
+
+# jsonlite is loaded now, at init, and used once, so that its cost (and
+# that of R compiling its functions on their first call) is in Init
+# Duration and not in the first event's time.
+invisible(jsonlite::toJSON(jsonlite::fromJSON('{"warm": [1, 2], "up": {"a": "b"}}'), auto_unbox = TRUE))
+
 handler <- tryCatch({
-  source(args[1])
-  if (!exists(args[2], mode = "function")) {
+  handler_environment <- load_handler_file(args[1])
+  if (!exists(args[2], envir = handler_environment, mode = "function")) {
     message <- sprintf("%s defines no function %s", basename(args[1]), args[2])
     stop(structure(class = c("noSuchHandler", "error", "condition"), list(message = message, call = NULL)))
   }
-  get(args[2], mode = "function")
+  get(args[2], envir = handler_environment, mode = "function")
 }, error = function(condition) {
-  reply("init-error", failure(condition))
+  reply("init-error", error_document(condition))
   quit(save = "no", status = 4)
 })
+config <- if (is.null(lambdr_api$config)) lambdr_api$lambda_config() else lambdr_api$config
+pass_context <- accepts_context(handler)
+
+# ANCHOR: call
+# The handler's call for one event, and how its result becomes the response.
+prepare <- function(request) {
+  if (style == "string") return(list(type = "string", arguments = list(request$event)))
+  if (!is.null(config$deserialiser)) {
+    parsed <- config$deserialiser(request$event)
+    type <- "direct"
+  } else {
+    parsed <- parse_json_or_empty(request$event)
+    type <- invocation_type(parsed)
+  }
+  arguments <- handler_arguments(parsed, type, config)
+  if (pass_context) arguments$context <- invocation_context(request)
+  list(type = type, arguments = arguments)
+}
+
+# In the string style a character string is the response as it is, and
+# anything else goes out as JSON.
+string_response <- function(result) {
+  if (is.character(result) && length(result) == 1) return(result)
+  jsonlite::toJSON(result, auto_unbox = TRUE, dataframe = "rows", null = "null", na = "null")
+}
+
+response_bytes <- function(result, type) {
+  response <- if (style == "string") string_response(result) else serialise_result(result, type, config)
+  if (length(response) == 0) return(raw(0))
+  charToRaw(enc2utf8(as.character(response)))
+}
+# ANCHOR_END: call
+
+# ANCHOR: respond
+respond <- function(request) {
+  type <- "direct"
+  stack <- character()
+  remember_stack <- function(condition) {
+    frames <- seq_len(sys.nframe())
+    # Only a description: if it fails, the handler's error still goes out.
+    stack <<- tryCatch(handler_stack(sys.calls(), lapply(frames, sys.function), handler, condition),
+                       error = function(ignored) character())
+  }
+  tryCatch(
+    withCallingHandlers({
+      call <- prepare(request)
+      type <- call$type
+      result <- do.call(args[2], call$arguments, envir = handler_environment)
+      list(kind = "ok", payload = response_bytes(result, type))
+    },
+    error = remember_stack,
+    warning = function(condition) {
+      log_condition("WARNING", request, condition)
+      invokeRestart("muffleWarning")
+    },
+    message = function(condition) {
+      log_condition("INFO", request, condition)
+      invokeRestart("muffleMessage")
+    }),
+    error = function(condition) {
+      if (style != "string" && behind_api_gateway(type)) {
+        log_condition("ERROR", request, condition)
+        return(list(kind = "ok", payload = charToRaw(enc2utf8(api_gateway_error(condition)))))
+      }
+      list(kind = "error", payload = error_document(condition, stack))
+    })
+}
+# ANCHOR_END: respond
+
 reply("ready")
 
+# ANCHOR: loop
 repeat {
-  event <- rawToChar(read_exactly(read_header()))
-  # Lambda's events are UTF-8; say so, or R takes the bytes for the locale's.
-  Encoding(event) <- "UTF-8"
-  outcome <- tryCatch(list(ok = TRUE, response = as_response(handler(event))),
-                      error = function(condition) list(ok = FALSE, failure = failure(condition)))
-  if (outcome$ok) reply("ok", outcome$response) else reply("error", outcome$failure)
+  request <- read_request()
+  # As lambdr does, and as Lambda asks: the trace id where X-Ray's SDK looks.
+  if (!is.na(request$trace_id)) Sys.setenv("_X_AMZN_TRACE_ID" = request$trace_id)
+  # The runtime's SIGINT at the deadline arrives as an interrupt, which no
+  # handler's tryCatch(error = ) can swallow.
+  outcome <- tryCatch(respond(request),
+                      interrupt = function(signal) list(kind = "timeout", payload = raw(0)))
+  reply(outcome$kind, outcome$payload)
 }
+# ANCHOR_END: loop

@@ -1,63 +1,19 @@
-//! The R runtime through a local Lambda: both modes, the tutorial's loop
-//! calling R beside it, and R failing in every way the chapter lists.
+//! The R runtime through a local Lambda, with chapter 12's first handler
+//! (the event as one string): both modes, the tutorial's loop calling R
+//! beside it, and R failing in every way the chapter lists.
 //! Needs `Rscript` with jsonlite (`apt-get install r-base-core
 //! r-cran-jsonlite`, which `.ci/run` does); without it these tests say they
 //! were skipped, except in CI, where R must be there.
 
-use std::process::Command;
-use std::time::Duration;
+mod common;
 
-use harness::{Run, TaskRoot, events, run, snapshot_settings};
+use common::{bodies, r_is_here, task};
+use harness::{events, run, snapshot_settings};
 use local_lambda::{FunctionConfig, Invocation};
 
-/// Whether R can run here; in CI its absence is a failure, elsewhere a skip.
-fn r_is_here(test: &str) -> bool {
-    let found = Command::new("Rscript")
-        .args([
-            "-e",
-            "stopifnot(requireNamespace('jsonlite', quietly = TRUE))",
-        ])
-        .output()
-        .is_ok_and(|output| output.status.success());
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have R and jsonlite: .ci/run installs them"
-        );
-        eprintln!(
-            "skipped {test}: no Rscript with jsonlite here (apt-get install r-base-core r-cran-jsonlite)"
-        );
-    }
-    found
-}
-
-/// A task root with the example handler and `bootstrap` (the Rust runtime,
-/// or the tutorial's loop calling R).
-fn task(tutorial_loop: bool) -> TaskRoot {
-    let task = TaskRoot::new();
-    let chapter = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let bootstrap = if tutorial_loop {
-        chapter.join("r-bootstrap")
-    } else {
-        assert_cmd::cargo::cargo_bin!("chapter-12").to_path_buf()
-    };
-    std::fs::copy(bootstrap, task.path().join("bootstrap")).unwrap();
-    task.copy_in(&chapter.join("example/function.R"));
-    task
-}
-
-fn config(task: &TaskRoot, mode: &str) -> FunctionConfig {
-    let mut config = task.config("bootstrap");
-    config.timeout = Duration::from_secs(30);
-    config.env = vec![("R_RUNTIME_MODE".to_string(), mode.to_string())];
-    config
-}
-
-fn bodies(run: &Run) -> Vec<Vec<u8>> {
-    run.outcomes
-        .iter()
-        .map(|outcome| outcome.as_ref().unwrap().body().to_vec())
-        .collect()
+/// Chapter 12's first handler, `example/function.R`, in the string style.
+fn config(task: &harness::TaskRoot, mode: &str) -> FunctionConfig {
+    common::config(task, "function.handler", "string", mode)
 }
 
 #[test]
@@ -135,8 +91,7 @@ fn a_missing_function_or_file_is_an_init_error() {
     let root = task(false);
     let mut report = String::new();
     for handler in ["function.nope", "missing.handler"] {
-        let mut config = config(&root, "persistent");
-        config.handler = handler.to_string();
+        let config = common::config(&root, handler, "string", "persistent");
         let failed = run(config, &events(&["{}"]));
         assert_eq!(failed.verdicts()[0].0, "Runtime.NoSuchHandler", "{handler}");
         report.push_str(&format!("_HANDLER={handler}\n{}", failed.results()));
@@ -183,8 +138,9 @@ fn the_demo_runs_with_no_set_up() {
     }
     let demo = harness::run_demo(assert_cmd::cargo::cargo_bin!("chapter-12"));
     assert!(
-        demo.stdout
-            .contains(r#"{"greeting":"Hello, Ada!","letters":3}"#),
+        demo.stdout.contains(
+            r#"{"isBase64Encoded":false,"statusCode":200,"body":"{\"parity\":\"odd\"}"}"#
+        ),
         "{}",
         demo.stdout
     );

@@ -46,6 +46,16 @@ pub fn resident_kib(pid: u32) -> io::Result<u64> {
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no VmRSS in /proc status"))
 }
 
+/// The resident memory of `pid` and of every live process under it, in
+/// KiB: a runtime whose handler runs in a worker process is both.
+pub fn tree_resident_kib(pid: u32) -> io::Result<u64> {
+    let mut total = resident_kib(pid)?;
+    for child in children(pid) {
+        total += tree_resident_kib(child).unwrap_or(0);
+    }
+    Ok(total)
+}
+
 /// The live children of `pid`, from every thread's `children` file.
 fn children(pid: u32) -> Vec<u32> {
     let Ok(threads) = fs::read_dir(format!("/proc/{pid}/task")) else {

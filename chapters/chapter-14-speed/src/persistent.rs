@@ -21,6 +21,7 @@ use std::time::Instant;
 
 use chapter_06::{HandlerError, ShellHandler, memory_file, without_trailing_newlines};
 use chapter_09::{ErrorReport, LOAD_HANDLER};
+use chapter_11::wait_readable;
 
 // ANCHOR: worker
 /// The worker's loop, after chapter 9's [`LOAD_HANDLER`] has sourced the
@@ -301,34 +302,6 @@ impl StatusLines {
                 Ok(0) | Err(_) => return Line::Closed,
                 Ok(read) => self.pending.extend_from_slice(&chunk[..read]),
             }
-        }
-    }
-}
-
-/// Waits until `pipe` can be read (or has closed); false at the deadline.
-fn wait_readable(pipe: &impl AsRawFd, deadline: Option<Instant>) -> bool {
-    let mut watched = libc::pollfd {
-        fd: pipe.as_raw_fd(),
-        events: libc::POLLIN,
-        revents: 0,
-    };
-    loop {
-        let timeout = match deadline {
-            None => -1,
-            Some(deadline) => {
-                let left = deadline.saturating_duration_since(Instant::now());
-                // Rounded up: a timeout of 0 would spin until the deadline.
-                left.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32
-            }
-        };
-        // SAFETY: poll(2) on one pollfd that lives on this stack frame.
-        let ready = unsafe { libc::poll(&mut watched, 1, timeout) };
-        match ready {
-            0 => return false,
-            1.. => return true,
-            _ if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted => continue,
-            // poll itself failed: let the read that follows report the pipe as closed.
-            _ => return true,
         }
     }
 }

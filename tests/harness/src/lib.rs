@@ -339,6 +339,8 @@ fn patterns() -> &'static [(Regex, &'static str)] {
             (r"Billed Duration: \d+ ms", "Billed Duration: <ms>"),
             (r"\bDuration: [\d.]+ ms", "Duration: <ms>"),
             (r"Max Memory Used: \d+ MB", "Max Memory Used: <mb>"),
+            // AWS_LAMBDA_LOG_STREAM_NAME: the day, the version, a random id.
+            (r"\d{4}/\d\d/\d\d/\[[^\]]*\][0-9a-f]{32}", "<log-stream>"),
             // curl's progress meter (shown when its output is not a terminal): its numbers are timings.
             (r"(?m)^.*--:--:--.*$", "<curl progress meter>"),
             (r"/tmp/tmp\.\w+", "<mktemp file>"),
