@@ -181,8 +181,10 @@ fn conventions_config(task: &TaskRoot, conventions: Conventions) -> FunctionConf
     config.handler = handler.to_string();
     config.timeout = Duration::from_secs(60);
     // R_LIBS (where lambdr may be installed) reaches R through this process.
-    if let Ok(libraries) = std::env::var("R_LIBS") {
-        config.env.push(("R_LIBS".to_string(), libraries));
+    for name in ["R_LIBS", "R_ENABLE_JIT"] {
+        if let Ok(value) = std::env::var(name) {
+            config.env.push((name.to_string(), value));
+        }
     }
     config
 }

@@ -200,7 +200,8 @@ impl RWorker {
             context.invoked_function_arn,
             context.trace_id.as_deref().unwrap_or("")
         );
-        writeln!(self.to_worker, "event {}", fields.len() + event.len())?;
+        // Ten digits, so the worker reads the header in one go (see worker.R).
+        writeln!(self.to_worker, "event {:010}", fields.len() + event.len())?;
         self.to_worker.write_all(fields.as_bytes())?;
         self.to_worker.write_all(event)?;
         self.to_worker.flush()

@@ -9,7 +9,8 @@
 # It speaks a small framed protocol over stdin and stdout. Every message is
 # a header line, "<kind> <length>", then exactly <length> bytes:
 #   worker -> runtime, once:  "ready 0", or "init-error <n>" + an error document
-#   runtime -> worker:        "event <n>" + the request id, the function's ARN
+#   runtime -> worker:        "event <n>" (n in ten digits, "event 0000000042")
+#                             + the request id, the function's ARN
 #                             and the trace id, a line each, then the event
 #   worker -> runtime:        "ok <n>" + the response, "error <n>" + an error
 #                             document, or "timeout 0" when a SIGINT (the
@@ -35,26 +36,27 @@ reply <- function(kind, payload = raw(0)) {
 }
 
 read_header <- function() {
-  line <- raw(0)
-  repeat {
-    byte <- readBin(input, "raw", 1)
-    if (length(byte) == 0) quit(save = "no", status = 0)
-    if (byte == as.raw(10)) break
-    line <- c(line, byte)
-  }
-  as.integer(sub("^event ", "", rawToChar(line)))
+  # The runtime pads the length to ten digits, so a header is always 17
+  # bytes and one read takes it: R reading byte by byte costs more than a
+  # small handler's whole answer.
+  header <- readBin(input, "raw", 17L)
+  if (length(header) < 17L) quit(save = "no", status = 0)
+  as.integer(rawToChar(header[7:16]))
 }
 
 read_exactly <- function(n) {
-  chunks <- list()
-  got <- 0
+  payload <- readBin(input, "raw", n)
+  got <- length(payload)
+  if (got == n) return(payload)
+  # A large event arrives in pieces the pipe's size.
+  chunks <- list(payload)
   while (got < n) {
     chunk <- readBin(input, "raw", n - got)
     if (length(chunk) == 0) quit(save = "no", status = 0)
     chunks[[length(chunks) + 1]] <- chunk
     got <- got + length(chunk)
   }
-  do.call(c, c(list(raw(0)), chunks))
+  do.call(c, chunks)
 }
 
 read_request <- function() {
