@@ -10,7 +10,8 @@
 //! `--`: `--quick` (a tenth of the events, no 100,000 mark), `--only NAME`
 //! (the runtimes whose name contains NAME), `--unpinned` (use every core),
 //! `--write-book` (also copy the table and the chart into `book/`, as
-//! committed).
+//! committed), `--serve-memory` (only the last part: `local-lambda --serve`'s
+//! memory over a long run).
 
 use std::fmt::Write as _;
 use std::fs;
@@ -41,6 +42,14 @@ const COLD_STARTS: usize = 41;
 const ROUNDS: usize = 10;
 /// Where memory is read first: after the start-up allocations are done.
 const FIRST_MEMORY_MARK: usize = 1_000;
+/// Invocations through `local-lambda --serve`'s front door for its memory.
+const SERVE_INVOCATIONS: usize = 100_000;
+/// One invocation in this many carries a large event.
+const LARGE_EVENT_EVERY: usize = 100;
+/// The large event's size: 100 KB.
+const LARGE_EVENT_BYTES: usize = 100_000;
+/// How much `--serve` may grow between the first mark and the last.
+const SERVE_GROWTH_LIMIT_KIB: u64 = 8 * 1024;
 
 struct Options {
     quick: bool,
@@ -76,6 +85,15 @@ fn main() {
         write_book: std::env::args().any(|arg| arg == "--write-book"),
     };
     let binaries = build_runtimes();
+    let serve_invocations = if options.quick {
+        SERVE_INVOCATIONS / 10
+    } else {
+        SERVE_INVOCATIONS
+    };
+    if std::env::args().any(|arg| arg == "--serve-memory") {
+        print!("{}", serve_memory(&binaries, serve_invocations));
+        return;
+    }
     let machine = format!("{}, {}", measure::machine(), today());
     let placement = if options.pinned {
         let core = measure::pin_to_one_core().expect("pin the benchmark to one core");
@@ -142,7 +160,9 @@ fn main() {
     let (cold_starts, spawn) = cold_starts(&tasks);
     let floor = floor(scale(FAST_EVENTS));
     let figures = warm_runs(&contenders, &tasks, cold_starts);
-    let report = report(&figures, &floor, scale(FAST_EVENTS), spawn, &machine);
+    let mut report = report(&figures, &floor, scale(FAST_EVENTS), spawn, &machine);
+    report.push('\n');
+    report.push_str(&serve_memory(&binaries, serve_invocations));
     print!("{report}");
     let bars: Vec<Bar> = figures
         .iter()
@@ -169,7 +189,7 @@ fn build_runtimes() -> PathBuf {
     let status = Command::new(cargo)
         .args(["build", "--release", "--bins"])
         .args(["-p", "chapter-10", "-p", "chapter-11", "-p", "chapter-14"])
-        .args(["-p", "peer-lambda-runtime"])
+        .args(["-p", "peer-lambda-runtime", "-p", "local-lambda"])
         .status()
         .expect("run cargo build");
     assert!(status.success(), "cargo build --release failed: {status}");
@@ -599,6 +619,74 @@ fn size_label(bytes: u64) -> String {
     } else {
         format!("{:.1} KiB", bytes as f64 / 1024.0)
     }
+}
+
+/// `local-lambda --serve` as a long load test meets it: the minimal runtime
+/// behind the front door, `invocations` through it (one in a hundred with a
+/// 100 KB event), and the server's memory after the first 1,000 and at the
+/// end. It keeps nothing of an invocation, so it should stay flat.
+fn serve_memory(binaries: &Path, invocations: usize) -> String {
+    let task = TaskRoot::with_bootstrap(&binaries.join("minimal-runtime"));
+    let mut server = Command::new(binaries.join("local-lambda"))
+        .arg("--serve")
+        .arg("--bootstrap")
+        .arg(task.path().join("bootstrap"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start local-lambda --serve");
+    let mut log = BufReader::new(server.stderr.take().expect("stderr was piped")).lines();
+    let url = log
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.split_whitespace()
+                .find(|word| word.starts_with("http://"))
+                .map(str::to_string)
+        })
+        .expect("--serve prints the URL to invoke");
+    // Its log (START, END, REPORT for every invocation) must be read, or the pipe fills.
+    thread::spawn(move || log.for_each(drop));
+    let small = EVENT.as_bytes().to_vec();
+    let large = format!(r#"{{"padding": "{}"}}"#, "x".repeat(LARGE_EVENT_BYTES - 15)).into_bytes();
+    let agent = ureq::Agent::new_with_defaults();
+    let mut first_mark = 0;
+    for number in 1..=invocations {
+        let event = if number % LARGE_EVENT_EVERY == 0 {
+            &large
+        } else {
+            &small
+        };
+        let answer = agent
+            .post(&url)
+            .send(&event[..])
+            .and_then(|mut response| {
+                response
+                    .body_mut()
+                    .with_config()
+                    .limit(u64::MAX)
+                    .read_to_vec()
+            })
+            .expect("an answer through the front door");
+        assert_eq!(&answer, event, "the minimal runtime answers the event");
+        if number == FIRST_MEMORY_MARK {
+            first_mark = measure::resident_kib(server.id()).expect("its RSS");
+        }
+    }
+    let last_mark = measure::resident_kib(server.id()).expect("its RSS");
+    let _ = server.kill();
+    let _ = server.wait();
+    let growth = last_mark.saturating_sub(first_mark);
+    format!(
+        "local-lambda --serve, {invocations} invocations through the front door \
+         (1 in {LARGE_EVENT_EVERY} of {LARGE_EVENT_BYTES} bytes):\n\
+         RSS after {FIRST_MEMORY_MARK}: {first_mark} KiB; after {invocations}: {last_mark} KiB; \
+         growth {growth} KiB ({}: within {SERVE_GROWTH_LIMIT_KIB} KiB)\n",
+        if growth <= SERVE_GROWTH_LIMIT_KIB {
+            "met"
+        } else {
+            "NOT MET"
+        }
+    )
 }
 
 /// Writes the table and the chart to `target/speed/`, and into the book when asked.

@@ -53,6 +53,18 @@ pub struct FunctionConfig {
     pub limits: Limits,
     /// Print the function's log to stderr as it happens, as well as recording it.
     pub echo_log: bool,
+    /// Keep every exchange and log line for [`Recording`](crate::Recording):
+    /// what the tests read. A long-running server turns it off, or it grows
+    /// with every invocation.
+    pub record: bool,
+    /// How many execution environments may run at once, each with its own
+    /// runtime process and Runtime API, created when needed and reused warm.
+    /// Invocations beyond that wait their turn.
+    pub concurrency: usize,
+    /// Before each invocation, look for a changed file in the task root (or
+    /// a changed bootstrap) and start the next invocation in a fresh environment if
+    /// one has: an edited handler is what the next invocation runs.
+    pub watch: bool,
 }
 
 impl FunctionConfig {
@@ -89,6 +101,9 @@ impl FunctionConfig {
             runtime_api_prefix: String::new(),
             limits: Limits::default(),
             echo_log: false,
+            record: true,
+            concurrency: 1,
+            watch: false,
         }
     }
 

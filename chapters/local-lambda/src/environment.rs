@@ -4,9 +4,10 @@
 //! environment away when the runtime dies or overstays, so that the next
 //! invocation starts cold in a fresh one.
 
+use std::collections::{BTreeMap, VecDeque};
 use std::io;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
@@ -38,55 +39,145 @@ impl Pending {
     }
 }
 
-/// A local Lambda running one function.
+/// A local Lambda running one function, in as many execution environments
+/// at once as its configuration's `concurrency`.
 pub struct LocalLambda {
-    jobs: Sender<Job>,
+    dispatch: Arc<Dispatch>,
     recording: Recording,
-    current: Arc<Mutex<Published>>,
-    supervisor: Mutex<Option<JoinHandle<()>>>,
+    /// What each environment's supervisor publishes, in environment order.
+    published: Vec<Arc<Mutex<Published>>>,
+    supervisors: Mutex<Vec<JoinHandle<()>>>,
 }
 
-/// What the supervisor tells its owner about the current environment.
+/// What a supervisor tells its owner about its current environment.
 #[derive(Default)]
 struct Published {
     runtime_api: Option<String>,
     pid: Option<u32>,
 }
 
-impl LocalLambda {
-    /// Starts the supervisor. With a `bootstrap`, the runtime is started on
-    /// the first invocation; without one, the Runtime API is up at once and
-    /// waits for the caller to act as the runtime.
-    pub fn start(config: FunctionConfig) -> io::Result<LocalLambda> {
-        let recording = Recording::default();
-        let current = Arc::new(Mutex::new(Published::default()));
-        let mut supervisor = Supervisor {
-            config,
-            recording: recording.clone(),
-            published: current.clone(),
-            current: None,
-            closing: None,
-        };
-        if supervisor.config.bootstrap.is_none() {
-            let environment = supervisor.create_environment()?;
-            supervisor.current = Some(environment);
+/// Hands each invocation to a supervisor, as Lambda's placement does: to an
+/// idle environment that is already warm if there is one, else to one not
+/// yet created (which starts cold), else it waits in the queue for the
+/// first environment to come free. Lambda would refuse it with `429
+/// TooManyRequestsException` only once the function's reserved concurrency
+/// is used up; a local load test is better served by waiting.
+struct Dispatch {
+    inboxes: Vec<Sender<Job>>,
+    state: Mutex<DispatchState>,
+}
+
+struct DispatchState {
+    /// Supervisors with nothing to do, the most recently busy last: the
+    /// warmest is taken first, and those never used stay at the bottom.
+    idle: Vec<usize>,
+    queue: VecDeque<(Invocation, Reply)>,
+    closed: bool,
+}
+
+impl Dispatch {
+    fn lock(&self) -> std::sync::MutexGuard<'_, DispatchState> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    // ANCHOR: dispatch
+    fn submit(&self, invocation: Invocation, reply: Reply) {
+        let mut state = self.lock();
+        if state.closed {
+            let _ = reply.send(Err(Rejection::ShutDown));
+        } else if let Some(supervisor) = state.idle.pop() {
+            let _ = self.inboxes[supervisor].send(Job::Invoke(invocation, reply));
+        } else {
+            state.queue.push_back((invocation, reply));
         }
-        let (jobs, incoming) = mpsc::channel();
-        let handle = thread::Builder::new()
-            .name("lambda-supervisor".to_string())
-            .spawn(move || supervisor.run(incoming))?;
+    }
+
+    /// The next queued invocation for a supervisor that has just finished
+    /// one; if there is none, the supervisor is idle from now on.
+    fn next_for(&self, supervisor: usize) -> Option<(Invocation, Reply)> {
+        let mut state = self.lock();
+        let next = state.queue.pop_front();
+        if next.is_none() {
+            state.idle.push(supervisor);
+        }
+        next
+    }
+    // ANCHOR_END: dispatch
+}
+
+impl LocalLambda {
+    /// Starts the supervisors, one per environment the configuration allows.
+    /// With a `bootstrap`, a runtime is started when its environment is first
+    /// needed; without one, the one Runtime API is up at once and waits for
+    /// the caller to act as the runtime.
+    pub fn start(config: FunctionConfig) -> io::Result<LocalLambda> {
+        let environments = config.concurrency.max(1);
+        if config.bootstrap.is_none() && environments > 1 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "an embedded runtime is one environment: concurrency must be 1",
+            ));
+        }
+        let recording = Recording::new(config.record);
+        let mut inboxes = Vec::new();
+        let mut supervisors = Vec::new();
+        for index in 0..environments {
+            let (inbox, incoming) = mpsc::channel();
+            inboxes.push(inbox);
+            let published = Arc::new(Mutex::new(Published::default()));
+            let mut supervisor = Supervisor {
+                config: config.clone(),
+                number: index + 1,
+                label: (environments > 1).then(|| format!("[env {}] ", index + 1)),
+                recording: recording.clone(),
+                published,
+                current: None,
+                closing: None,
+                fingerprint: None,
+            };
+            if supervisor.config.bootstrap.is_none() {
+                let environment = supervisor.create_environment()?;
+                supervisor.current = Some(environment);
+            }
+            supervisors.push((supervisor, incoming));
+        }
+        let dispatch = Arc::new(Dispatch {
+            inboxes,
+            state: Mutex::new(DispatchState {
+                idle: (0..environments).rev().collect(),
+                queue: VecDeque::new(),
+                closed: false,
+            }),
+        });
+        let published = supervisors
+            .iter()
+            .map(|(supervisor, _)| supervisor.published.clone())
+            .collect();
+        let mut handles = Vec::new();
+        for (supervisor, incoming) in supervisors {
+            let dispatch = dispatch.clone();
+            let index = supervisor.number - 1;
+            handles.push(
+                thread::Builder::new()
+                    .name(format!("lambda-supervisor-{}", supervisor.number))
+                    .spawn(move || supervisor.run(incoming, &dispatch, index))?,
+            );
+        }
         Ok(LocalLambda {
-            jobs,
+            dispatch,
             recording,
-            current,
-            supervisor: Mutex::new(Some(handle)),
+            published,
+            supervisors: Mutex::new(handles),
         })
     }
 
-    /// Queues an invocation; invocations run one at a time, in the order submitted.
+    /// Queues an invocation. With one environment, invocations run one at a
+    /// time in the order submitted; with more, up to that many at once.
     pub fn submit(&self, invocation: Invocation) -> Pending {
         let (reply, outcome) = mpsc::channel();
-        let _ = self.jobs.send(Job::Invoke(invocation, reply));
+        self.dispatch.submit(invocation, reply);
         Pending(outcome)
     }
 
@@ -95,21 +186,30 @@ impl LocalLambda {
         self.submit(invocation).wait()
     }
 
-    /// The current environment's Runtime API as a runtime would find it in
+    /// The first environment's Runtime API as a runtime would find it in
     /// `AWS_LAMBDA_RUNTIME_API` (`host:port`, unless a prefix was configured).
     pub fn runtime_api(&self) -> Option<String> {
-        self.published().runtime_api.clone()
+        self.published(0).runtime_api.clone()
     }
 
-    /// The process id of the current environment's runtime, for measuring
-    /// it (CPU time and memory in `/proc`); `None` before the first
-    /// invocation, between environments, and when the runtime is embedded.
+    /// The process id of the first environment's runtime, for measuring it
+    /// (CPU time and memory in `/proc`); `None` before the first invocation,
+    /// between environments, and when the runtime is embedded.
     pub fn runtime_pid(&self) -> Option<u32> {
-        self.published().pid
+        self.published(0).pid
     }
 
-    fn published(&self) -> std::sync::MutexGuard<'_, Published> {
-        self.current.lock().expect("published environment lock")
+    /// The process ids of every environment's runtime that is running now.
+    pub fn runtime_pids(&self) -> Vec<u32> {
+        (0..self.published.len())
+            .filter_map(|index| self.published(index).pid)
+            .collect()
+    }
+
+    fn published(&self, index: usize) -> std::sync::MutexGuard<'_, Published> {
+        self.published[index]
+            .lock()
+            .expect("published environment lock")
     }
 
     /// Everything recorded so far.
@@ -117,16 +217,26 @@ impl LocalLambda {
         &self.recording
     }
 
-    /// Stops the runtime and the API after the queued invocations finish.
+    /// Stops the runtimes and their APIs after the queued invocations finish.
     pub fn shutdown(&self) {
-        let Some(handle) = self.supervisor.lock().expect("supervisor lock").take() else {
+        let handles = std::mem::take(&mut *self.supervisors.lock().expect("supervisor lock"));
+        if handles.is_empty() {
             return;
-        };
-        let (done, finished) = mpsc::channel();
-        if self.jobs.send(Job::Shutdown(done)).is_ok() {
-            let _ = finished.recv();
         }
-        let _ = handle.join();
+        self.dispatch.lock().closed = true;
+        let mut finished = Vec::new();
+        for inbox in &self.dispatch.inboxes {
+            let (done, finish) = mpsc::channel();
+            if inbox.send(Job::Shutdown(done)).is_ok() {
+                finished.push(finish);
+            }
+        }
+        for finish in finished {
+            let _ = finish.recv();
+        }
+        for handle in handles {
+            let _ = handle.join();
+        }
     }
 }
 
@@ -161,10 +271,16 @@ enum Ending {
 
 struct Supervisor {
     config: FunctionConfig,
+    /// This environment's number, from 1.
+    number: usize,
+    /// What its log lines start with when there are several environments.
+    label: Option<String>,
     recording: Recording,
     published: Arc<Mutex<Published>>,
     current: Option<Environment>,
     closing: Option<Closing>,
+    /// The task root as the current environment found it, with `watch`.
+    fingerprint: Option<Fingerprint>,
 }
 
 /// An invocation whose caller has been answered but whose `END` and
@@ -176,21 +292,14 @@ struct Closing {
 }
 
 impl Supervisor {
-    fn run(mut self, jobs: Receiver<Job>) {
+    fn run(mut self, jobs: Receiver<Job>, dispatch: &Dispatch, index: usize) {
         for job in jobs {
             match job {
                 Job::Invoke(invocation, reply) => {
-                    let outcome = self.invoke(invocation);
-                    if self.config.bootstrap.is_some() {
-                        // The caller has its answer as soon as the runtime gives it;
-                        // the invocation closes when the runtime is back on `next`.
-                        let _ = reply.send(outcome);
-                        self.close_invocation();
-                    } else {
-                        // An embedded runtime is not waited for: close first, so its
-                        // caller finds END and REPORT in the log already.
-                        self.close_invocation();
-                        let _ = reply.send(outcome);
+                    let mut next = Some((invocation, reply));
+                    while let Some((invocation, reply)) = next {
+                        self.serve(invocation, reply);
+                        next = dispatch.next_for(index);
                     }
                 }
                 Job::Shutdown(done) => {
@@ -201,6 +310,21 @@ impl Supervisor {
             }
         }
         self.retire_current(true);
+    }
+
+    fn serve(&mut self, invocation: Invocation, reply: Reply) {
+        let outcome = self.invoke(invocation);
+        if self.config.bootstrap.is_some() {
+            // The caller has its answer as soon as the runtime gives it;
+            // the invocation closes when the runtime is back on `next`.
+            let _ = reply.send(outcome);
+            self.close_invocation();
+        } else {
+            // An embedded runtime is not waited for: close first, so its
+            // caller finds END and REPORT in the log already.
+            self.close_invocation();
+            let _ = reply.send(outcome);
+        }
     }
 
     fn invoke(&mut self, invocation: Invocation) -> Result<Outcome, Rejection> {
@@ -220,7 +344,11 @@ impl Supervisor {
             // The runtime died between invocations: Lambda starts a fresh environment.
             self.retire_current(false);
         }
+        self.retire_if_changed();
         if self.current.is_none() {
+            if self.config.watch {
+                self.fingerprint = Some(Fingerprint::take(&self.config));
+            }
             match self.create_environment() {
                 Ok(environment) => self.current = Some(environment),
                 Err(error) => return Ok(self.entrypoint_failure(request_id, &error)),
@@ -233,6 +361,24 @@ impl Supervisor {
         Ok(self.run_invocation(request_id, invocation, init_duration))
     }
 
+    /// With `watch`: a file of the function changed since its environment
+    /// started, so the environment goes, and this invocation starts a fresh one.
+    fn retire_if_changed(&mut self) {
+        let (Some(before), Some(_)) = (&self.fingerprint, &self.current) else {
+            return;
+        };
+        let Some(changed) = before.first_change(&Fingerprint::take(&self.config)) else {
+            return;
+        };
+        if self.config.echo_log {
+            eprintln!(
+                "local-lambda: {} changed; starting a fresh environment",
+                changed.display()
+            );
+        }
+        self.retire_current(false);
+    }
+
     fn create_environment(&mut self) -> io::Result<Environment> {
         let sandbox = Arc::new(Sandbox::new(
             self.config.limits,
@@ -243,7 +389,11 @@ impl Supervisor {
             self.config.runtime_api_port,
             self.recording.clone(),
         )?;
-        let log = LogPipe::open(self.recording.clone(), self.config.echo_log)?;
+        let log = LogPipe::open(
+            self.recording.clone(),
+            self.config.echo_log,
+            self.label.clone(),
+        )?;
         self.publish(Some(api.env_value()), None);
         let spawned_at = Instant::now();
         let pid = match &self.config.bootstrap {
@@ -357,6 +507,7 @@ impl Supervisor {
             result: Err(error),
             duration: Duration::ZERO,
             init_duration: Some(init_duration),
+            environment: self.number,
         };
         self.log_invocation_lines(&outcome, Duration::ZERO, None);
         self.retire_current(false);
@@ -376,6 +527,7 @@ impl Supervisor {
             result: Err(error),
             duration: Duration::ZERO,
             init_duration: None,
+            environment: self.number,
         }
     }
 
@@ -423,6 +575,7 @@ impl Supervisor {
             result,
             duration: started.elapsed(),
             init_duration,
+            environment: self.number,
         };
         match ending {
             Ending::Answered(_) => {
@@ -582,6 +735,53 @@ impl Supervisor {
     fn publish(&self, runtime_api: Option<String>, pid: Option<u32>) {
         *self.published.lock().expect("published environment lock") =
             Published { runtime_api, pid };
+    }
+}
+
+/// Each file of a function (the bootstrap, and everything under the task
+/// root) with its size and modification time: enough to see an edit.
+#[derive(PartialEq, Eq)]
+struct Fingerprint(BTreeMap<PathBuf, (u64, Option<SystemTime>)>);
+
+impl Fingerprint {
+    fn take(config: &FunctionConfig) -> Fingerprint {
+        let mut files = BTreeMap::new();
+        let mut folders = vec![config.task_root.clone()];
+        if let Some(bootstrap) = &config.bootstrap {
+            add_file(&mut files, bootstrap);
+        }
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+                let path = entry.path();
+                // Not followed into folders that are links: a link can loop.
+                match entry.file_type() {
+                    Ok(kind) if kind.is_dir() => folders.push(path),
+                    Ok(_) => add_file(&mut files, &path),
+                    Err(_) => {}
+                }
+            }
+        }
+        Fingerprint(files)
+    }
+
+    /// The first file that was added, removed or changed since `self`.
+    fn first_change(&self, now: &Fingerprint) -> Option<PathBuf> {
+        let before = self.0.iter();
+        let after = now.0.iter();
+        before
+            .filter(|(path, seen)| now.0.get(*path) != Some(seen))
+            .chain(after.filter(|(path, _)| !self.0.contains_key(*path)))
+            .map(|(path, _)| path.clone())
+            .min()
+    }
+}
+
+fn add_file(files: &mut BTreeMap<PathBuf, (u64, Option<SystemTime>)>, path: &Path) {
+    if let Ok(metadata) = std::fs::metadata(path) {
+        files.insert(
+            path.to_path_buf(),
+            (metadata.len(), metadata.modified().ok()),
+        );
     }
 }
 

@@ -69,6 +69,9 @@ pub struct Outcome {
     pub duration: Duration,
     /// Set on a cold start: from starting `bootstrap` to its first `next`.
     pub init_duration: Option<Duration>,
+    /// Which execution environment served it, counted from 1 in the order
+    /// they were first needed.
+    pub environment: usize,
 }
 
 impl Outcome {

@@ -36,8 +36,44 @@ pub use invocation::{FunctionError, Invocation, Outcome, Rejection};
 pub use record::{Exchange, Recording, render_exchanges, show_body};
 pub use runtime_api::API_VERSION;
 
-/// The folder of the book's bash original (`bootstrap` and `function.sh`),
-/// the runtime `local-lambda` runs when given no other.
+/// The folder of the book's bash original (`bootstrap` and `function.sh`) in
+/// this source tree, for the tests.
 pub fn bash_original() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../bash-original")
+}
+
+/// The bash original's files, built into the command, so that an installed
+/// `local-lambda` runs it from any folder, with or without this source tree.
+const BASH_ORIGINAL: [(&str, &str); 2] = [
+    ("bootstrap", include_str!("../../bash-original/bootstrap")),
+    (
+        "function.sh",
+        include_str!("../../bash-original/function.sh"),
+    ),
+];
+
+/// Writes the bash original into a folder of the system's temporary
+/// directory, named after this build's copy of it, and returns its
+/// `bootstrap`: the runtime `local-lambda` runs when given no other.
+pub fn unpack_bash_original() -> std::io::Result<std::path::PathBuf> {
+    use std::hash::{Hash, Hasher};
+    use std::os::unix::fs::PermissionsExt;
+
+    let mut hasher = std::hash::DefaultHasher::new();
+    BASH_ORIGINAL.hash(&mut hasher);
+    let folder = std::env::temp_dir().join(format!("local-lambda-bash-{:016x}", hasher.finish()));
+    std::fs::create_dir_all(&folder)?;
+    for (name, text) in BASH_ORIGINAL {
+        let path = folder.join(name);
+        if std::fs::read_to_string(&path).is_ok_and(|found| found == text) {
+            continue;
+        }
+        // Written aside and renamed into place: two commands starting at once
+        // never run a half-written script.
+        let partial = folder.join(format!(".{name}.{}", std::process::id()));
+        std::fs::write(&partial, text)?;
+        std::fs::set_permissions(&partial, std::fs::Permissions::from_mode(0o755))?;
+        std::fs::rename(&partial, &path)?;
+    }
+    folder.canonicalize().map(|folder| folder.join("bootstrap"))
 }

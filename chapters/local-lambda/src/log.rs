@@ -37,7 +37,12 @@ pub(crate) struct LogPipe {
 
 impl LogPipe {
     /// Opens the pipe and starts the thread that reads it into `recording`.
-    pub(crate) fn open(recording: Recording, echo: bool) -> io::Result<LogPipe> {
+    /// With a `label`, every line starts with it (`[env 2] `, with several environments).
+    pub(crate) fn open(
+        recording: Recording,
+        echo: bool,
+        label: Option<String>,
+    ) -> io::Result<LogPipe> {
         let (reader, writer) = io::pipe()?;
         let acknowledged = Arc::new(Acknowledged::default());
         let (done, reader_done) = mpsc::channel();
@@ -45,7 +50,12 @@ impl LogPipe {
         thread::Builder::new()
             .name("function-log".to_string())
             .spawn(move || {
-                read_lines(BufReader::new(reader), &recording, echo, &shared);
+                let sink = LineSink {
+                    recording,
+                    echo,
+                    label: label.unwrap_or_default(),
+                };
+                read_lines(BufReader::new(reader), &sink, &shared);
                 let _ = done.send(());
             })?;
         Ok(LogPipe {
@@ -106,12 +116,24 @@ impl LogPipe {
     }
 }
 
-fn read_lines(
-    mut reader: impl BufRead,
-    recording: &Recording,
+/// Where the log's lines go.
+struct LineSink {
+    recording: Recording,
     echo: bool,
-    acknowledged: &Acknowledged,
-) {
+    label: String,
+}
+
+impl LineSink {
+    fn emit(&self, line: &[u8]) {
+        let line = format!("{}{}", self.label, String::from_utf8_lossy(line));
+        if self.echo {
+            eprintln!("{line}");
+        }
+        self.recording.log_line(line);
+    }
+}
+
+fn read_lines(mut reader: impl BufRead, sink: &LineSink, acknowledged: &Acknowledged) {
     let mut raw = Vec::new();
     loop {
         raw.clear();
@@ -130,27 +152,14 @@ fn read_lines(
             None => (&raw[..], None),
         };
         if !runtime_part.is_empty() || lambda_part.is_none() {
-            emit(
-                recording,
-                echo,
-                String::from_utf8_lossy(runtime_part).into_owned(),
-            );
+            sink.emit(runtime_part);
         }
         match lambda_part {
-            Some([LAMBDA_LINE, text @ ..]) => {
-                emit(recording, echo, String::from_utf8_lossy(text).into_owned())
-            }
+            Some([LAMBDA_LINE, text @ ..]) => sink.emit(text),
             Some([SYNC, number @ ..]) => acknowledge(acknowledged, number),
             _ => {}
         }
     }
-}
-
-fn emit(recording: &Recording, echo: bool, line: String) {
-    if echo {
-        eprintln!("{line}");
-    }
-    recording.log_line(line);
 }
 
 fn acknowledge(acknowledged: &Acknowledged, number: &[u8]) {
@@ -168,7 +177,7 @@ mod tests {
     #[test]
     fn lambda_lines_start_fresh_after_an_unfinished_runtime_line() {
         let recording = Recording::default();
-        let pipe = LogPipe::open(recording.clone(), false).unwrap();
+        let pipe = LogPipe::open(recording.clone(), false, None).unwrap();
         let (stdout, stderr) = pipe.child_stdio().unwrap();
         let status = Command::new("sh")
             .args(["-c", "echo one; printf two >&2"])

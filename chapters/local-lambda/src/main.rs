@@ -3,135 +3,129 @@
 //! against it, invokes it with each event, prints each result on stdout and
 //! the function's log (with `START`, `END` and `REPORT`) on stderr.
 
-use std::io::{self, IsTerminal, Read};
+use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use clap::Parser;
 use local_lambda::{FrontDoor, FunctionConfig, Invocation, LocalLambda};
 
-const USAGE: &str = "\
-usage: local-lambda [OPTIONS] [EVENT...]
-
-Runs a Lambda custom runtime locally and invokes it once per EVENT.
-An EVENT of - is read from stdin; with no EVENT, stdin is the event
-(or {} when stdin is a terminal).
-
-options:
-  --bootstrap PATH     the runtime to run (default: the book's bash original)
-  --task-root DIR      LAMBDA_TASK_ROOT (default: the bootstrap's folder)
-  --handler NAME       _HANDLER (default: function.handler)
-  --timeout SECONDS    the function timeout (default: 3)
-  --memory MB          the memory size reported (default: 128)
-  --env NAME=VALUE     an extra environment variable (repeatable)
-  --lines              read stdin as one event per line
-  --serve              stay up and take invocations over HTTP instead
-  --no-bootstrap       with --serve: start no runtime; print the Runtime API's
-                       address for one you start yourself
-  --port PORT          the port for --serve (default: any free port)
-  -h, --help           this text
-
-exit status: 0 when every invocation succeeded, 1 when one failed,
-2 for a usage error or when the local Lambda cannot start.";
-
+/// Runs a Lambda custom runtime locally and invokes it once per EVENT.
+#[derive(Parser)]
+#[command(
+    version,
+    // A JSON number is an event too: `local-lambda -- -1` is not needed for it.
+    allow_negative_numbers = true,
+    after_help = "exit status: 0 when every invocation succeeded, 1 when one failed,\n\
+                  2 for a usage error or when the local Lambda cannot start."
+)]
 struct Options {
-    config: FunctionConfig,
+    /// The events, in order. An EVENT of - is read from stdin; with no EVENT,
+    /// stdin is the event (or {} when stdin is a terminal).
+    #[arg(value_name = "EVENT")]
     events: Vec<String>,
+    /// The runtime to run [default: the book's bash original]
+    #[arg(long, value_name = "PATH")]
+    bootstrap: Option<PathBuf>,
+    /// LAMBDA_TASK_ROOT [default: the bootstrap's folder]
+    #[arg(long, value_name = "DIR")]
+    task_root: Option<PathBuf>,
+    /// _HANDLER
+    #[arg(long, value_name = "NAME", default_value = "function.handler")]
+    handler: String,
+    /// The function timeout, in seconds
+    #[arg(long, value_name = "SECONDS", default_value = "3", value_parser = parse_seconds)]
+    timeout: Duration,
+    /// The memory size reported, in MB
+    #[arg(long, value_name = "MB", default_value_t = 128)]
+    memory: u32,
+    /// An extra environment variable (repeatable)
+    #[arg(long = "env", value_name = "NAME=VALUE", value_parser = parse_env)]
+    env: Vec<(String, String)>,
+    /// Read stdin as one event per line
+    #[arg(long)]
     lines: bool,
+    /// Up to N invocations at once, each in its own execution environment
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    concurrency: u16,
+    /// Start a fresh environment when the bootstrap or a file in the task root has changed
+    #[arg(long)]
+    watch: bool,
+    /// Stay up and take invocations over HTTP instead
+    #[arg(long)]
     serve: bool,
+    /// Start no runtime; print the Runtime API's address for one you start yourself
+    #[arg(long, requires = "serve", conflicts_with_all = ["bootstrap", "concurrency", "watch"])]
+    no_bootstrap: bool,
+    /// The port for --serve [default: any free port]
+    #[arg(
+        long,
+        requires = "serve",
+        default_value_t = 0,
+        hide_default_value = true
+    )]
     port: u16,
 }
 
 fn main() -> ExitCode {
-    let options = match parse_options(std::env::args().skip(1)) {
-        Ok(Some(options)) => options,
-        Ok(None) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
+    // clap prints usage errors itself and exits with status 2.
+    let options = Options::parse();
+    let result = function_config(&options).and_then(|config| {
+        if options.serve {
+            serve(config, options.port)
+        } else {
+            invoke_all(config, &options)
         }
-        Err(message) => {
-            eprintln!("local-lambda: {message}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let result = if options.serve {
-        serve(options)
-    } else {
-        invoke_all(options)
-    };
+    });
     result.unwrap_or_else(|message| {
         eprintln!("local-lambda: {message}");
         ExitCode::from(2)
     })
 }
 
-/// The options, or `None` when the user asked for help.
-fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
-    let mut bootstrap = local_lambda::bash_original().join("bootstrap");
-    let (mut task_root, mut handler, mut timeout, mut memory) = (None, None, None, None);
-    let mut env = Vec::new();
-    let (mut events, mut lines, mut serve, mut port) = (Vec::new(), false, false, 0);
-    let mut no_bootstrap = false;
-    while let Some(arg) = args.next() {
-        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
-        match arg.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--bootstrap" => bootstrap = PathBuf::from(value("--bootstrap")?),
-            "--task-root" => task_root = Some(PathBuf::from(value("--task-root")?)),
-            "--handler" => handler = Some(value("--handler")?),
-            "--timeout" => timeout = Some(parse_number::<f64>("--timeout", &value("--timeout")?)?),
-            "--memory" => memory = Some(parse_number::<u32>("--memory", &value("--memory")?)?),
-            "--env" => env.push(parse_env(&value("--env")?)?),
-            "--port" => port = parse_number("--port", &value("--port")?)?,
-            "--lines" => lines = true,
-            "--serve" => serve = true,
-            "--no-bootstrap" => no_bootstrap = true,
-            other if other.starts_with("--") => return Err(format!("unknown option {other}")),
-            event => events.push(event.to_string()),
-        }
-    }
-    let bootstrap = bootstrap
-        .canonicalize()
-        .map_err(|error| format!("bootstrap {}: {error}", bootstrap.display()))?;
+fn function_config(options: &Options) -> Result<FunctionConfig, String> {
+    let bootstrap = match &options.bootstrap {
+        Some(bootstrap) => bootstrap
+            .canonicalize()
+            .map_err(|error| format!("bootstrap {}: {error}", bootstrap.display()))?,
+        None => local_lambda::unpack_bash_original()
+            .map_err(|error| format!("cannot unpack the bash original: {error}"))?,
+    };
     let mut config = FunctionConfig::for_bootstrap(bootstrap);
     // Lambda's task root is absolute (/var/task), and the runtime runs inside it.
-    if let Some(task_root) = task_root {
+    if let Some(task_root) = &options.task_root {
         config.task_root = task_root
             .canonicalize()
             .map_err(|error| format!("task root {}: {error}", task_root.display()))?;
     }
-    config.handler = handler.unwrap_or(config.handler);
-    config.timeout = timeout
-        .map(Duration::from_secs_f64)
-        .unwrap_or(config.timeout);
-    config.memory_mb = memory.unwrap_or(config.memory_mb);
-    config.env = env;
+    config.handler = options.handler.clone();
+    config.timeout = options.timeout;
+    config.memory_mb = options.memory;
+    config.env = options.env.clone();
+    config.concurrency = usize::from(options.concurrency);
+    config.watch = options.watch;
     config.echo_log = true;
-    if no_bootstrap {
-        if !serve {
-            return Err("--no-bootstrap only works with --serve".to_string());
-        }
+    if options.no_bootstrap {
         config.bootstrap = None;
     }
-    Ok(Some(Options {
-        config,
-        events,
-        lines,
-        serve,
-        port,
-    }))
+    Ok(config)
 }
 
-fn parse_number<T: std::str::FromStr>(option: &str, text: &str) -> Result<T, String> {
-    text.parse()
-        .map_err(|_| format!("{option} expects a number, not {text:?}"))
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+        .filter(|timeout| !timeout.is_zero())
+        .ok_or_else(|| "expected a number of seconds above 0, such as 3 or 0.5".to_string())
 }
 
 fn parse_env(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((name, value)) if !name.is_empty() => Ok((name.to_string(), value.to_string())),
-        _ => Err(format!("--env expects NAME=VALUE, not {text:?}")),
+        _ => Err("expected NAME=VALUE".to_string()),
     }
 }
 
@@ -174,16 +168,27 @@ fn split_stdin(input: Vec<u8>, lines: bool) -> Vec<Vec<u8>> {
         .collect()
 }
 
-fn invoke_all(options: Options) -> Result<ExitCode, String> {
-    let events = collect_events(&options)?;
-    let lambda =
-        LocalLambda::start(options.config).map_err(|error| format!("cannot start: {error}"))?;
+fn invoke_all(config: FunctionConfig, options: &Options) -> Result<ExitCode, String> {
+    let events = collect_events(options)?;
+    let lambda = LocalLambda::start(config).map_err(|error| format!("cannot start: {error}"))?;
     let mut all_succeeded = true;
-    for event in events {
-        match lambda.invoke(Invocation::new(event)) {
+    // Submitted all at once: with --concurrency, that many run side by side;
+    // the results are printed in the events' order.
+    let pending: Vec<_> = events
+        .into_iter()
+        .map(|event| lambda.submit(Invocation::new(event)))
+        .collect();
+    let mut stdout = io::stdout().lock();
+    for pending in pending {
+        match pending.wait() {
             Ok(outcome) => {
                 all_succeeded &= outcome.is_success();
-                println!("{}", String::from_utf8_lossy(outcome.body()));
+                // The function's bytes as it answered them, UTF-8 or not.
+                let printed = stdout
+                    .write_all(outcome.body())
+                    .and_then(|()| stdout.write_all(b"\n"))
+                    .and_then(|()| stdout.flush());
+                printed.map_err(|error| format!("writing stdout: {error}"))?;
             }
             Err(rejection) => {
                 all_succeeded = false;
@@ -199,11 +204,12 @@ fn invoke_all(options: Options) -> Result<ExitCode, String> {
     })
 }
 
-fn serve(options: Options) -> Result<ExitCode, String> {
-    let lambda = Arc::new(
-        LocalLambda::start(options.config).map_err(|error| format!("cannot start: {error}"))?,
-    );
-    let door = FrontDoor::start(lambda.clone(), options.port)
+fn serve(mut config: FunctionConfig, port: u16) -> Result<ExitCode, String> {
+    // A server may take millions of invocations: nothing is kept of them.
+    config.record = false;
+    let lambda =
+        Arc::new(LocalLambda::start(config).map_err(|error| format!("cannot start: {error}"))?);
+    let door = FrontDoor::start(lambda.clone(), port)
         .map_err(|error| format!("cannot listen: {error}"))?;
     if let Some(runtime_api) = lambda.runtime_api() {
         eprintln!(

@@ -83,9 +83,25 @@ fn a_failed_invocation_exits_non_zero_with_the_error_on_stdout() {
 fn a_usage_error_names_the_problem_and_exits_2() {
     let output = local_lambda().args(["--timeout", "soon"]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        String::from_utf8_lossy(&output.stderr)
-            .contains("--timeout expects a number, not \"soon\"")
+        stderr.contains("invalid value 'soon' for '--timeout <SECONDS>'")
+            && stderr.contains("a number of seconds above 0"),
+        "{stderr}"
+    );
+    let unknown = local_lambda().args(["--concurency", "2"]).output().unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert!(
+        stderr.contains("unexpected argument '--concurency'")
+            && stderr.contains("a similar argument exists: '--concurrency'"),
+        "{stderr}"
+    );
+    let missing_value = local_lambda().arg("--bootstrap").output().unwrap();
+    assert_eq!(missing_value.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&missing_value.stderr)
+            .contains("a value is required for '--bootstrap <PATH>'")
     );
     let missing = local_lambda()
         .args(["--bootstrap", "/nowhere/bootstrap", "{}"])
@@ -99,35 +115,229 @@ fn a_usage_error_names_the_problem_and_exits_2() {
 }
 
 #[test]
-fn serve_mode_takes_invocations_over_http() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
-
-    let mut server = Command::new(assert_cmd::cargo::cargo_bin!("local-lambda"))
-        .arg("--serve")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(server.stderr.take().unwrap());
-    let mut url = None;
-    let mut line = String::new();
-    while url.is_none() && stderr.read_line(&mut line).unwrap() > 0 {
-        url = line
-            .split_whitespace()
-            .find(|word| word.starts_with("http://"))
-            .map(str::to_string);
-        line.clear();
+fn help_and_version_answer_on_stdout() {
+    let help = local_lambda().arg("--help").output().unwrap();
+    assert!(help.status.success());
+    let text = String::from_utf8_lossy(&help.stdout);
+    for option in [
+        "--bootstrap <PATH>",
+        "--concurrency <N>",
+        "--watch",
+        "--serve",
+        "exit status",
+    ] {
+        assert!(text.contains(option), "{option} in:\n{text}");
     }
-    let url = url.expect("serve mode prints the URL to invoke");
-    let answer = ureq::post(&url)
-        .send(r#"{"some": "request"}"#)
-        .map(|mut response| response.body_mut().read_to_string());
-    server.kill().unwrap();
-    server.wait().unwrap();
+    let version = local_lambda().arg("--version").output().unwrap();
+    assert!(version.status.success());
     assert_eq!(
-        answer.unwrap().unwrap(),
+        String::from_utf8_lossy(&version.stdout),
+        format!("local-lambda {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn an_answer_that_is_not_utf8_reaches_stdout_byte_for_byte() {
+    let task = harness::TaskRoot::new();
+    // Answers the bytes ff fe 00 80 (not UTF-8, one of them NUL) to every event.
+    let bootstrap = task.write_executable(
+        "bootstrap",
+        r#"#!/bin/bash
+set -euo pipefail
+api="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/invocation"
+headers=$(mktemp)
+curl -sS -D "$headers" -o /dev/null "$api/next"
+id=$(grep -i '^lambda-runtime-aws-request-id:' "$headers" | cut -d' ' -f2 | tr -d '\r')
+printf '\xff\xfe\x00\x80' | curl -sS -o /dev/null --data-binary @- "$api/$id/response"
+sleep 5
+"#,
+    );
+    let output = local_lambda()
+        .args(["--bootstrap", bootstrap.to_str().unwrap(), "{}"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(output.stdout, b"\xff\xfe\x00\x80\n");
+}
+
+#[test]
+fn the_default_runtime_runs_from_any_folder_without_the_source_tree() {
+    // As `cargo install --path chapters/local-lambda` leaves it: the binary
+    // alone, run from elsewhere. Its bash original is built in and unpacked.
+    let elsewhere = harness::TaskRoot::new();
+    let binary = elsewhere.copy_in(assert_cmd::cargo::cargo_bin!("local-lambda"));
+    let temp = harness::TaskRoot::new();
+    let output = Command::new(&binary)
+        .current_dir(elsewhere.path())
+        .env("TMPDIR", temp.path())
+        .arg(r#"{"some": "request"}"#)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        output.stdout,
+        b"Echoing request: '{\"some\": \"request\"}'\n"
+    );
+    let unpacked: Vec<_> = std::fs::read_dir(temp.path())
+        .unwrap()
+        .flatten()
+        .filter(|entry| {
+            entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with("local-lambda-bash-")
+        })
+        .collect();
+    assert_eq!(unpacked.len(), 1, "one unpacked bash original");
+    let folder = unpacked[0].path();
+    assert_eq!(
+        std::fs::read(folder.join("bootstrap")).unwrap(),
+        std::fs::read(local_lambda::bash_original().join("bootstrap")).unwrap()
+    );
+}
+
+/// `local-lambda --serve` running, with what it has written to stderr so far.
+struct Server {
+    child: std::process::Child,
+    url: String,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Server {
+    fn start(args: &[&str]) -> Server {
+        use std::io::{BufRead, BufReader};
+        use std::process::{Command, Stdio};
+
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin!("local-lambda"))
+            .arg("--serve")
+            .args(args)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let mut url = None;
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            url = line
+                .split_whitespace()
+                .find(|word| word.starts_with("http://"))
+                .map(str::to_string);
+            if url.is_some() {
+                break;
+            }
+        }
+        let collected = stderr.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                let mut text = collected.lock().unwrap();
+                text.push_str(&line);
+                text.push('\n');
+            }
+        });
+        Server {
+            child,
+            url: url.expect("serve mode prints the URL to invoke"),
+            stderr,
+        }
+    }
+
+    fn invoke(&self, event: &str) -> String {
+        ureq::post(&self.url)
+            .send(event)
+            .unwrap()
+            .body_mut()
+            .read_to_string()
+            .unwrap()
+    }
+
+    /// What it has written to stderr, once `wanted` holds of it (END and
+    /// REPORT come when the runtime is back on `next`, after the answer).
+    fn stderr_once(&self, wanted: impl Fn(&str) -> bool) -> String {
+        let give_up = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let text = self.stderr.lock().unwrap().clone();
+            if wanted(&text) || std::time::Instant::now() > give_up {
+                return text;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn serve_mode_takes_invocations_over_http() {
+    let server = Server::start(&[]);
+    assert_eq!(
+        server.invoke(r#"{"some": "request"}"#),
         r#"Echoing request: '{"some": "request"}'"#
     );
+}
+
+#[test]
+fn with_concurrency_two_events_at_once_get_an_environment_each() {
+    let task = harness::TaskRoot::with_bash_original();
+    // Slow enough that the second event comes while the first is running.
+    task.write(
+        "function.sh",
+        "function handler () {\n  sleep 1\n  echo \"Slept on: $1\"\n}\n",
+    );
+    let bootstrap = task.path().join("bootstrap");
+    let server = Server::start(&[
+        "--concurrency",
+        "2",
+        "--bootstrap",
+        bootstrap.to_str().unwrap(),
+    ]);
+    let answers: Vec<String> = std::thread::scope(|scope| {
+        let callers: Vec<_> = ["1", "2"]
+            .map(|event| scope.spawn(|| server.invoke(event)))
+            .into_iter()
+            .collect();
+        callers
+            .into_iter()
+            .map(|caller| caller.join().unwrap())
+            .collect()
+    });
+    assert_eq!(answers, ["Slept on: 1", "Slept on: 2"]);
+    let stderr = server.stderr_once(|text| text.matches("REPORT RequestId").count() == 2);
+    for environment in ["[env 1]", "[env 2]"] {
+        for line in ["START RequestId", "END RequestId", "REPORT RequestId"] {
+            let wanted = format!("{environment} {line}");
+            assert!(stderr.contains(&wanted), "{wanted} in:\n{stderr}");
+        }
+    }
+}
+
+#[test]
+fn with_watch_an_edited_handler_answers_the_next_invocation() {
+    let task = harness::TaskRoot::with_bash_original();
+    let bootstrap = task.path().join("bootstrap");
+    let server = Server::start(&["--watch", "--bootstrap", bootstrap.to_str().unwrap()]);
+    assert_eq!(server.invoke("1"), "Echoing request: '1'");
+    assert_eq!(server.invoke("2"), "Echoing request: '2'");
+    task.write(
+        "function.sh",
+        "function handler () {\n  echo \"Edited, and given: $1\"\n}\n",
+    );
+    assert_eq!(server.invoke("3"), "Edited, and given: 3");
+    let stderr = server.stderr_once(|text| text.matches("REPORT RequestId").count() == 3);
+    assert_eq!(
+        stderr
+            .matches("function.sh changed; starting a fresh environment")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    // The second invocation was warm; the third started a fresh environment.
+    assert_eq!(stderr.matches("Init Duration").count(), 2, "{stderr}");
 }
 
 #[test]
@@ -137,7 +347,10 @@ fn no_bootstrap_needs_serve() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        String::from_utf8_lossy(&output.stderr).contains("--no-bootstrap only works with --serve")
+        stderr.contains("the following required arguments were not provided")
+            && stderr.contains("--serve"),
+        "{stderr}"
     );
 }
