@@ -635,14 +635,7 @@ fn serve_memory(binaries: &Path, invocations: usize) -> String {
         .spawn()
         .expect("start local-lambda --serve");
     let mut log = BufReader::new(server.stderr.take().expect("stderr was piped")).lines();
-    let url = log
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|line| {
-            line.split_whitespace()
-                .find(|word| word.starts_with("http://"))
-                .map(str::to_string)
-        })
+    let url = harness::invoke_url_in(log.by_ref().map_while(Result::ok))
         .expect("--serve prints the URL to invoke");
     // Its log (START, END, REPORT for every invocation) must be read, or the pipe fills.
     thread::spawn(move || log.for_each(drop));

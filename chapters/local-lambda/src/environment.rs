@@ -158,11 +158,10 @@ impl LocalLambda {
         let mut handles = Vec::new();
         for (supervisor, incoming) in supervisors {
             let dispatch = dispatch.clone();
-            let index = supervisor.number - 1;
             handles.push(
                 thread::Builder::new()
                     .name(format!("lambda-supervisor-{}", supervisor.number))
-                    .spawn(move || supervisor.run(incoming, &dispatch, index))?,
+                    .spawn(move || supervisor.run(incoming, &dispatch))?,
             );
         }
         Ok(LocalLambda {
@@ -197,13 +196,6 @@ impl LocalLambda {
     /// between environments, and when the runtime is embedded.
     pub fn runtime_pid(&self) -> Option<u32> {
         self.published(0).pid
-    }
-
-    /// The process ids of every environment's runtime that is running now.
-    pub fn runtime_pids(&self) -> Vec<u32> {
-        (0..self.published.len())
-            .filter_map(|index| self.published(index).pid)
-            .collect()
     }
 
     fn published(&self, index: usize) -> std::sync::MutexGuard<'_, Published> {
@@ -292,14 +284,14 @@ struct Closing {
 }
 
 impl Supervisor {
-    fn run(mut self, jobs: Receiver<Job>, dispatch: &Dispatch, index: usize) {
+    fn run(mut self, jobs: Receiver<Job>, dispatch: &Dispatch) {
         for job in jobs {
             match job {
                 Job::Invoke(invocation, reply) => {
                     let mut next = Some((invocation, reply));
                     while let Some((invocation, reply)) = next {
                         self.serve(invocation, reply);
-                        next = dispatch.next_for(index);
+                        next = dispatch.next_for(self.number - 1);
                     }
                 }
                 Job::Shutdown(done) => {

@@ -33,13 +33,13 @@ struct Options {
     #[arg(long, value_name = "DIR")]
     task_root: Option<PathBuf>,
     /// _HANDLER
-    #[arg(long, value_name = "NAME", default_value = "function.handler")]
+    #[arg(long, value_name = "NAME", default_value_t = lambda_default().handler)]
     handler: String,
-    /// The function timeout, in seconds
-    #[arg(long, value_name = "SECONDS", default_value = "3", value_parser = parse_seconds)]
-    timeout: Duration,
+    /// The function timeout, in seconds [default: 3, as on Lambda]
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    timeout: Option<Duration>,
     /// The memory size reported, in MB
-    #[arg(long, value_name = "MB", default_value_t = 128)]
+    #[arg(long, value_name = "MB", default_value_t = lambda_default().memory_mb)]
     memory: u32,
     /// An extra environment variable (repeatable)
     #[arg(long = "env", value_name = "NAME=VALUE", value_parser = parse_env)]
@@ -102,7 +102,7 @@ fn function_config(options: &Options) -> Result<FunctionConfig, String> {
             .map_err(|error| format!("task root {}: {error}", task_root.display()))?;
     }
     config.handler = options.handler.clone();
-    config.timeout = options.timeout;
+    config.timeout = options.timeout.unwrap_or(config.timeout);
     config.memory_mb = options.memory;
     config.env = options.env.clone();
     config.concurrency = usize::from(options.concurrency);
@@ -112,6 +112,11 @@ fn function_config(options: &Options) -> Result<FunctionConfig, String> {
         config.bootstrap = None;
     }
     Ok(config)
+}
+
+/// Lambda's defaults, as the library keeps them, for the help text.
+fn lambda_default() -> FunctionConfig {
+    FunctionConfig::embedded(".")
 }
 
 fn parse_seconds(text: &str) -> Result<Duration, String> {

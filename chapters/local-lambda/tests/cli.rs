@@ -216,17 +216,7 @@ impl Server {
             .unwrap();
         let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
         let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-        let mut url = None;
-        for line in lines.by_ref() {
-            let line = line.unwrap();
-            url = line
-                .split_whitespace()
-                .find(|word| word.starts_with("http://"))
-                .map(str::to_string);
-            if url.is_some() {
-                break;
-            }
-        }
+        let url = harness::invoke_url_in(lines.by_ref().map_while(Result::ok));
         let collected = stderr.clone();
         std::thread::spawn(move || {
             for line in lines.map_while(Result::ok) {

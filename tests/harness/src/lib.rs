@@ -29,6 +29,18 @@ pub fn workspace_root() -> PathBuf {
         .expect("workspace root")
 }
 
+/// The invoke URL that `local-lambda --serve` prints on stderr, read from
+/// its lines up to the one that holds it.
+pub fn invoke_url_in(lines: impl Iterator<Item = String>) -> Option<String> {
+    lines
+        .flat_map(|line| {
+            line.split_whitespace()
+                .find(|word| word.starts_with("http://"))
+                .map(str::to_string)
+        })
+        .next()
+}
+
 /// A new, empty folder under the system's temp folder, named
 /// `<prefix>-<process id>-<count>` so that tests running at once never share one.
 pub fn new_temp_folder(prefix: &str) -> std::io::Result<PathBuf> {
