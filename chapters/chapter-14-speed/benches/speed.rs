@@ -11,7 +11,9 @@
 //! (the runtimes whose name contains NAME), `--unpinned` (use every core),
 //! `--write-book` (also copy the table and the chart into `book/`, as
 //! committed), `--serve-memory` (only the last part: `local-lambda --serve`'s
-//! memory over a long run).
+//! memory over a long run), `--environments` (instead of all that: the shell
+//! runtimes with 1, 2 and 4 execution environments and eight callers, on
+//! every core; `--write-book` copies its table into `book/` too).
 
 use std::fmt::Write as _;
 use std::fs;
@@ -90,6 +92,15 @@ fn main() {
     } else {
         SERVE_INVOCATIONS
     };
+    if std::env::args().any(|arg| arg == "--environments") {
+        let table = environments(&binaries, options.quick);
+        print!("{table}");
+        if options.write_book {
+            let book = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../book");
+            fs::write(book.join("environments-results.txt"), table).expect("write the table");
+        }
+        return;
+    }
     if std::env::args().any(|arg| arg == "--serve-memory") {
         print!("{}", serve_memory(&binaries, serve_invocations));
         return;
@@ -619,6 +630,87 @@ fn size_label(bytes: u64) -> String {
     } else {
         format!("{:.1} KiB", bytes as f64 / 1024.0)
     }
+}
+
+/// Callers invoking at once in `--environments`.
+const CALLERS: usize = 8;
+/// The environment counts compared.
+const ENVIRONMENT_COUNTS: [usize; 3] = [1, 2, 4];
+
+/// The shell runtimes under eight callers at once with 1, 2 and 4
+/// execution environments, on every core: events per second, and what four
+/// environments give over one. Every environment is warmed first, so the
+/// figures are warm invocations only.
+fn environments(binaries: &Path, quick: bool) -> String {
+    let runtimes = [
+        (
+            "bash original (curl)",
+            local_lambda::bash_original().join("bootstrap"),
+            100,
+        ),
+        (
+            "chapter 11: bash per event",
+            binaries.join("chapter-11"),
+            300,
+        ),
+        (
+            "chapter 14: persistent bash",
+            binaries.join("chapter-14"),
+            3_000,
+        ),
+    ];
+    let mut out = format!(
+        "{}, {}; {CALLERS} callers at once, unpinned\n",
+        measure::machine(),
+        today()
+    );
+    let _ = write!(out, "{:<28} {:>8}", "runtime", "events");
+    for count in ENVIRONMENT_COUNTS {
+        let _ = write!(out, " {:>11}", format!("N={count} ev/s"));
+    }
+    let _ = writeln!(out, " {:>8}", "4 vs 1");
+    for (name, bootstrap, per_caller) in runtimes {
+        let per_caller = if quick { per_caller / 10 } else { per_caller };
+        let task = TaskRoot::with_bootstrap(&bootstrap);
+        let rates: Vec<f64> = ENVIRONMENT_COUNTS
+            .iter()
+            .map(|&count| events_per_second(&task, count, per_caller))
+            .collect();
+        let _ = write!(out, "{name:<28} {:>8}", CALLERS * per_caller);
+        for rate in &rates {
+            let _ = write!(out, " {rate:>11.0}");
+        }
+        let _ = writeln!(out, " {:>7.2}x", rates[2] / rates[0]);
+    }
+    out
+}
+
+/// Events per second with `environments` environments and [`CALLERS`]
+/// callers, each sending `per_caller` events.
+fn events_per_second(task: &TaskRoot, environments: usize, per_caller: usize) -> f64 {
+    let mut config = task.config("bootstrap");
+    config.concurrency = environments;
+    config.record = false;
+    config.timeout = Duration::from_secs(60);
+    let lambda = LocalLambda::start(config).expect("start");
+    // As many at once as there are callers: every environment is created.
+    let warm_up: Vec<_> = (0..CALLERS)
+        .map(|_| lambda.submit(local_lambda::Invocation::new(EVENT)))
+        .collect();
+    for pending in warm_up {
+        assert!(pending.wait().expect("accepted").is_success());
+    }
+    let started = Instant::now();
+    thread::scope(|scope| {
+        for _ in 0..CALLERS {
+            scope.spawn(|| {
+                for _ in 0..per_caller {
+                    invoke_successfully(&lambda, EVENT);
+                }
+            });
+        }
+    });
+    (CALLERS * per_caller) as f64 / started.elapsed().as_secs_f64()
 }
 
 /// `local-lambda --serve` as a long load test meets it: the minimal runtime
