@@ -212,6 +212,14 @@ fn build_runtimes() -> PathBuf {
         .to_path_buf()
 }
 
+/// The task's function with nothing recorded: what a measurement should
+/// not pay for, as `local-lambda --serve` does not.
+fn unrecorded(task: &TaskRoot) -> local_lambda::FunctionConfig {
+    let mut config = task.config("bootstrap");
+    config.record = false;
+    config
+}
+
 /// A runtime warmed up and being measured: its local Lambda, and what its
 /// events have added up to so far.
 struct Warm<'a> {
@@ -227,7 +235,7 @@ struct Warm<'a> {
 
 impl Warm<'_> {
     fn start<'a>(contender: &'a Contender, task: &TaskRoot) -> Warm<'a> {
-        let lambda = LocalLambda::start(task.config("bootstrap")).expect("start a local Lambda");
+        let lambda = LocalLambda::start(unrecorded(task)).expect("start a local Lambda");
         invoke_successfully(&lambda, EVENT);
         let pid = lambda.runtime_pid().expect("the runtime is running");
         Warm {
@@ -323,8 +331,7 @@ fn cold_starts(tasks: &[TaskRoot]) -> (Vec<Duration>, Duration) {
         assert!(status.success());
         spawns.push(started.elapsed());
         for (task, samples) in tasks.iter().zip(&mut samples) {
-            let lambda =
-                LocalLambda::start(task.config("bootstrap")).expect("start a local Lambda");
+            let lambda = LocalLambda::start(unrecorded(task)).expect("start a local Lambda");
             let outcome = invoke_successfully(&lambda, EVENT);
             samples.push(
                 outcome
@@ -464,11 +471,11 @@ fn report(
         duration_label(micros(spawn))
     );
     out.push('\n');
-    out.push_str(&ratios(figures, spawn));
+    out.push_str(&ratios(figures, floor, spawn));
     out
 }
 
-fn ratios(figures: &[Figures], spawn: Duration) -> String {
+fn ratios(figures: &[Figures], floor: &Latencies, spawn: Duration) -> String {
     let find = |name: &str| figures.iter().find(|row| row.name.starts_with(name));
     let (Some(bash), Some(peer), Some(minimal), Some(ureq), Some(own)) = (
         find("bash original"),
@@ -496,8 +503,10 @@ fn ratios(figures: &[Figures], spawn: Duration) -> String {
     }
     let _ = writeln!(
         out,
-        "\nthe local Lambda's ceiling, with the minimal runtime: {:.0} events/s",
-        minimal.per_second
+        "\nthe local Lambda's ceiling, with the minimal runtime: {:.0} events/s; \
+         its median is {:.2}x the floor's",
+        minimal.per_second,
+        micros(minimal.latencies.median()) / micros(floor.median())
     );
     let _ = writeln!(
         out,
@@ -688,9 +697,8 @@ fn environments(binaries: &Path, quick: bool) -> String {
 /// Events per second with `environments` environments and [`CALLERS`]
 /// callers, each sending `per_caller` events.
 fn events_per_second(task: &TaskRoot, environments: usize, per_caller: usize) -> f64 {
-    let mut config = task.config("bootstrap");
+    let mut config = unrecorded(task);
     config.concurrency = environments;
-    config.record = false;
     config.timeout = Duration::from_secs(60);
     let lambda = LocalLambda::start(config).expect("start");
     // As many at once as there are callers: every environment is created.

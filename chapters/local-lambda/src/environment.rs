@@ -644,6 +644,9 @@ impl Supervisor {
     /// Writes `END` and `REPORT` for an invocation, and waits until they are recorded.
     fn log_invocation_lines(&self, outcome: &Outcome, duration: Duration, status: Option<&str>) {
         let environment = self.current.as_ref().expect("an environment exists");
+        if environment.log.is_quiet() {
+            return;
+        }
         let error_type = match (&outcome.result, status) {
             (Err(error), Some(_)) => Some(error.error_type.as_str()),
             (Err(error), None) if duration.is_zero() => Some(error.error_type.as_str()),

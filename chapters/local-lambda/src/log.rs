@@ -29,6 +29,9 @@ struct Acknowledged {
 
 /// One execution environment's log.
 pub(crate) struct LogPipe {
+    /// Neither recorded nor echoed: Lambda's own lines are not written at
+    /// all, and the runtime's output is only drained.
+    quiet: bool,
     writer: Mutex<PipeWriter>,
     acknowledged: Arc<Acknowledged>,
     syncs_sent: Mutex<u64>,
@@ -43,6 +46,7 @@ impl LogPipe {
         echo: bool,
         label: Option<String>,
     ) -> io::Result<LogPipe> {
+        let quiet = !echo && !recording.is_enabled();
         let (reader, writer) = io::pipe()?;
         let acknowledged = Arc::new(Acknowledged::default());
         let (done, reader_done) = mpsc::channel();
@@ -59,6 +63,7 @@ impl LogPipe {
                 let _ = done.send(());
             })?;
         Ok(LogPipe {
+            quiet,
             writer: Mutex::new(writer),
             acknowledged,
             syncs_sent: Mutex::new(0),
@@ -72,13 +77,23 @@ impl LogPipe {
         Ok((writer.try_clone()?.into(), writer.try_clone()?.into()))
     }
 
+    /// Whether nobody reads this log, so that its lines need not be made.
+    pub(crate) fn is_quiet(&self) -> bool {
+        self.quiet
+    }
+
     /// Writes one of Lambda's own lines (`START`, `END`, `REPORT`, ...).
     pub(crate) fn lambda_line(&self, line: &str) {
-        self.write_marked(LAMBDA_LINE, line);
+        if !self.quiet {
+            self.write_marked(LAMBDA_LINE, line);
+        }
     }
 
     /// Waits until every line written so far has reached the recording.
     pub(crate) fn sync(&self) {
+        if self.quiet {
+            return;
+        }
         let number = {
             let mut sent = self.syncs_sent.lock().expect("sync counter lock");
             *sent += 1;

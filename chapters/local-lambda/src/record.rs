@@ -66,6 +66,11 @@ impl Recording {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Whether anything is kept.
+    pub fn is_enabled(&self) -> bool {
+        self.enabled
+    }
+
     /// Records a request as it arrives and returns its place, to fill in the answer later.
     pub(crate) fn request(&self, request: &Request) -> usize {
         if !self.enabled {
