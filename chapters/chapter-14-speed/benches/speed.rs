@@ -489,16 +489,17 @@ fn ratios(figures: &[Figures], floor: &Latencies, spawn: Duration) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<28} {:>14} {:>16}",
-        "", "ev/s vs bash", "CPU vs AWS's"
+        "{:<28} {:>14} {:>16} {:>17}",
+        "", "ev/s vs bash", "CPU vs AWS's", "median vs AWS's"
     );
     for row in figures {
         let _ = writeln!(
             out,
-            "{:<28} {:>13.1}x {:>15.2}x",
+            "{:<28} {:>13.1}x {:>15.2}x {:>16.2}x",
             row.name,
             row.per_second / bash.per_second,
-            cpu_ratio(row, peer)
+            cpu_ratio(row, peer),
+            median_ratio(row, peer)
         );
     }
     let _ = writeln!(
@@ -514,7 +515,16 @@ fn ratios(figures: &[Figures], floor: &Latencies, spawn: Duration) -> String {
         cpu_ratio(ureq, minimal),
         cpu_ratio(own, minimal)
     );
-    out.push_str(&targets(figures, spawn, bash, peer, minimal, own));
+    let floor_ratio = micros(minimal.latencies.median()) / micros(floor.median());
+    out.push_str(&targets(
+        figures,
+        spawn,
+        floor_ratio,
+        bash,
+        peer,
+        minimal,
+        own,
+    ));
     out
 }
 
@@ -522,6 +532,7 @@ fn ratios(figures: &[Figures], floor: &Latencies, spawn: Duration) -> String {
 fn targets(
     figures: &[Figures],
     spawn: Duration,
+    floor_ratio: f64,
     bash: &Figures,
     peer: &Figures,
     minimal: &Figures,
@@ -570,6 +581,18 @@ fn targets(
             "at most +0.2 ms",
             cold_gap <= 200.0,
         ),
+        (
+            "the local Lambda: minimal runtime's median vs the floor".to_string(),
+            format!("{floor_ratio:.2}x"),
+            "at most 1.5x",
+            floor_ratio <= 1.5,
+        ),
+        (
+            "the local Lambda's ceiling, events/s".to_string(),
+            format!("{:.0}", minimal.per_second),
+            "at least 20000",
+            minimal.per_second >= 20_000.0,
+        ),
     ];
     let mut peers = String::new();
     for row in figures {
@@ -606,6 +629,10 @@ fn targets(
     );
     out.push_str(&peers);
     out
+}
+
+fn median_ratio(row: &Figures, reference: &Figures) -> f64 {
+    micros(row.latencies.median()) / micros(reference.latencies.median())
 }
 
 fn cpu_ratio(row: &Figures, reference: &Figures) -> f64 {

@@ -3,31 +3,32 @@
 //! hands it one event at a time, enforces the timeout, and throws the
 //! environment away when the runtime dies or overstays, so that the next
 //! invocation starts cold in a fresh one.
+//!
+//! An invocation runs on its caller's own thread: the caller writes the
+//! event onto the runtime's waiting `next` request and reads the answer
+//! there (see `connection.rs`), with no thread of ours in between. A keeper
+//! thread per environment times out a runtime that answered and never came
+//! back for its next event.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::config::FunctionConfig;
+use crate::connection;
 use crate::ids;
 use crate::invocation::{FunctionError, Invocation, Outcome, Rejection};
+use crate::lock;
 use crate::log::LogPipe;
 use crate::record::Recording;
 use crate::report::{self, Report};
-use crate::runtime_api::{Answer, Offer, RuntimeApi, Sandbox};
-
-type Reply = Sender<Result<Outcome, Rejection>>;
-
-enum Job {
-    Invoke(Invocation, Reply),
-    Shutdown(Sender<()>),
-}
+use crate::runtime_api::{Answer, Offer, OnReturn, RuntimeApi, Sandbox};
 
 /// An invocation submitted and not yet finished.
 pub struct Pending(Receiver<Result<Outcome, Rejection>>);
@@ -42,11 +43,29 @@ impl Pending {
 /// A local Lambda running one function, in as many execution environments
 /// at once as its configuration's `concurrency`.
 pub struct LocalLambda {
-    dispatch: Arc<Dispatch>,
+    shared: Arc<Shared>,
     recording: Recording,
-    /// What each environment's supervisor publishes, in environment order.
-    published: Vec<Arc<Mutex<Published>>>,
-    supervisors: Mutex<Vec<JoinHandle<()>>>,
+    keepers: Mutex<Vec<JoinHandle<()>>>,
+}
+
+/// What every caller's thread works with.
+struct Shared {
+    dispatch: Dispatch,
+    slots: Vec<Slot>,
+}
+
+/// One execution environment's place: its supervisor, locked by the caller
+/// whose invocation it runs, and what it publishes about itself.
+struct Slot {
+    supervisor: Arc<Mutex<Supervisor>>,
+    published: Arc<Mutex<Published>>,
+    keeper: Arc<Keeper>,
+}
+
+impl Slot {
+    fn supervisor(&self) -> MutexGuard<'_, Supervisor> {
+        lock(&self.supervisor)
+    }
 }
 
 /// What a supervisor tells its owner about its current environment.
@@ -56,60 +75,115 @@ struct Published {
     pid: Option<u32>,
 }
 
-/// Hands each invocation to a supervisor, as Lambda's placement does: to an
-/// idle environment that is already warm if there is one, else to one not
-/// yet created (which starts cold), else it waits in the queue for the
-/// first environment to come free. Lambda would refuse it with `429
-/// TooManyRequestsException` only once the function's reserved concurrency
-/// is used up; a local load test is better served by waiting.
+/// Hands each invocation an environment, as Lambda's placement does: an
+/// idle one that is already warm if there is one, else one not yet created
+/// (which starts cold), else the invocation waits its turn, first come
+/// first served, for the first environment to come free. Lambda would
+/// refuse it with `429 TooManyRequestsException` only once the function's
+/// reserved concurrency is used up; a local load test is better served by
+/// waiting.
 struct Dispatch {
-    inboxes: Vec<Sender<Job>>,
     state: Mutex<DispatchState>,
+    /// Signalled whenever an environment comes free.
+    freed: Condvar,
+    environments: usize,
 }
 
 struct DispatchState {
-    /// Supervisors with nothing to do, the most recently busy last: the
+    /// Environments with nothing to do, the most recently busy last: the
     /// warmest is taken first, and those never used stay at the bottom.
     idle: Vec<usize>,
-    queue: VecDeque<(Invocation, Reply)>,
+    queue: VecDeque<Arc<Turn>>,
     closed: bool,
 }
 
+/// An invocation's place in the queue, and the environment it is given.
+#[derive(Default)]
+struct Turn {
+    given: Mutex<Option<usize>>,
+    ready: Condvar,
+}
+
+impl Turn {
+    fn give(&self, environment: usize) {
+        *lock(&self.given) = Some(environment);
+        self.ready.notify_one();
+    }
+
+    /// Waits for an environment to be given.
+    fn wait(&self) -> usize {
+        let mut given = lock(&self.given);
+        loop {
+            if let Some(environment) = *given {
+                return environment;
+            }
+            given = self
+                .ready
+                .wait(given)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+    }
+}
+
 impl Dispatch {
-    fn lock(&self) -> std::sync::MutexGuard<'_, DispatchState> {
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
     // ANCHOR: dispatch
-    fn submit(&self, invocation: Invocation, reply: Reply) {
-        let mut state = self.lock();
+    /// Takes a turn: an idle environment now, or a place in the queue.
+    fn queue_up(&self) -> Result<Arc<Turn>, Rejection> {
+        let mut state = lock(&self.state);
         if state.closed {
-            let _ = reply.send(Err(Rejection::ShutDown));
-        } else if let Some(supervisor) = state.idle.pop() {
-            let _ = self.inboxes[supervisor].send(Job::Invoke(invocation, reply));
-        } else {
-            state.queue.push_back((invocation, reply));
+            return Err(Rejection::ShutDown);
         }
+        let turn = Arc::new(Turn::default());
+        match state.idle.pop() {
+            // Nobody waits on this turn yet: no need to wake anyone.
+            Some(environment) => *lock(&turn.given) = Some(environment),
+            None => state.queue.push_back(turn.clone()),
+        }
+        Ok(turn)
     }
 
-    /// The next queued invocation for a supervisor that has just finished
-    /// one; if there is none, the supervisor is idle from now on.
-    fn next_for(&self, supervisor: usize) -> Option<(Invocation, Reply)> {
-        let mut state = self.lock();
-        let next = state.queue.pop_front();
-        if next.is_none() {
-            state.idle.push(supervisor);
+    /// An environment has finished an invocation: the first in the queue
+    /// gets it; if nobody is waiting, it is idle from now on.
+    fn finished(&self, environment: usize) {
+        let mut state = lock(&self.state);
+        match state.queue.pop_front() {
+            Some(turn) => turn.give(environment),
+            None => state.idle.push(environment),
         }
-        next
+        let draining = state.closed;
+        drop(state);
+        if draining {
+            self.freed.notify_all();
+        }
     }
     // ANCHOR_END: dispatch
+
+    /// Takes no more invocations, and waits for those queued to finish.
+    fn close_and_drain(&self) {
+        let mut state = lock(&self.state);
+        state.closed = true;
+        while state.idle.len() < self.environments {
+            state = self
+                .freed
+                .wait(state)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+    }
+}
+
+impl Shared {
+    /// Runs an invocation on this thread, in the environment its turn gives.
+    fn run(&self, turn: &Turn, invocation: Invocation) -> Result<Outcome, Rejection> {
+        let environment = turn.wait();
+        let outcome = self.slots[environment].supervisor().serve(invocation);
+        self.dispatch.finished(environment);
+        outcome
+    }
 }
 
 impl LocalLambda {
-    /// Starts the supervisors, one per environment the configuration allows.
-    /// With a `bootstrap`, a runtime is started when its environment is first
+    /// Makes a place for each environment the configuration allows. With a
+    /// `bootstrap`, a runtime is started when its environment is first
     /// needed; without one, the one Runtime API is up at once and waits for
     /// the caller to act as the runtime.
     pub fn start(config: FunctionConfig) -> io::Result<LocalLambda> {
@@ -121,18 +195,18 @@ impl LocalLambda {
             ));
         }
         let recording = Recording::new(config.record);
-        let mut inboxes = Vec::new();
-        let mut supervisors = Vec::new();
+        let mut slots = Vec::new();
+        let mut keepers = Vec::new();
         for index in 0..environments {
-            let (inbox, incoming) = mpsc::channel();
-            inboxes.push(inbox);
             let published = Arc::new(Mutex::new(Published::default()));
+            let keeper = Arc::new(Keeper::default());
             let mut supervisor = Supervisor {
                 config: config.clone(),
                 number: index + 1,
                 label: (environments > 1).then(|| format!("[env {}] ", index + 1)),
                 recording: recording.clone(),
-                published,
+                published: published.clone(),
+                keeper: keeper.clone(),
                 current: None,
                 closing: None,
                 fingerprint: None,
@@ -141,48 +215,62 @@ impl LocalLambda {
                 let environment = supervisor.create_environment()?;
                 supervisor.current = Some(environment);
             }
-            supervisors.push((supervisor, incoming));
+            let supervisor = Arc::new(Mutex::new(supervisor));
+            if config.bootstrap.is_some() {
+                keepers.push(Keeper::start(
+                    keeper.clone(),
+                    supervisor.clone(),
+                    index + 1,
+                )?);
+            }
+            slots.push(Slot {
+                supervisor,
+                published,
+                keeper,
+            });
         }
-        let dispatch = Arc::new(Dispatch {
-            inboxes,
+        let dispatch = Dispatch {
             state: Mutex::new(DispatchState {
                 idle: (0..environments).rev().collect(),
                 queue: VecDeque::new(),
                 closed: false,
             }),
-        });
-        let published = supervisors
-            .iter()
-            .map(|(supervisor, _)| supervisor.published.clone())
-            .collect();
-        let mut handles = Vec::new();
-        for (supervisor, incoming) in supervisors {
-            let dispatch = dispatch.clone();
-            handles.push(
-                thread::Builder::new()
-                    .name(format!("lambda-supervisor-{}", supervisor.number))
-                    .spawn(move || supervisor.run(incoming, &dispatch))?,
-            );
-        }
+            freed: Condvar::new(),
+            environments,
+        };
         Ok(LocalLambda {
-            dispatch,
+            shared: Arc::new(Shared { dispatch, slots }),
             recording,
-            published,
-            supervisors: Mutex::new(handles),
+            keepers: Mutex::new(keepers),
         })
     }
 
-    /// Queues an invocation. With one environment, invocations run one at a
-    /// time in the order submitted; with more, up to that many at once.
+    /// Queues an invocation and runs it on a thread of its own. With one
+    /// environment, invocations run one at a time in the order submitted;
+    /// with more, up to that many at once.
     pub fn submit(&self, invocation: Invocation) -> Pending {
         let (reply, outcome) = mpsc::channel();
-        self.dispatch.submit(invocation, reply);
+        match self.shared.dispatch.queue_up() {
+            Err(rejection) => {
+                let _ = reply.send(Err(rejection));
+            }
+            Ok(turn) => {
+                let shared = self.shared.clone();
+                thread::Builder::new()
+                    .name("lambda-invocation".to_string())
+                    .spawn(move || {
+                        let _ = reply.send(shared.run(&turn, invocation));
+                    })
+                    .expect("start an invocation's thread");
+            }
+        }
         Pending(outcome)
     }
 
-    /// Runs one invocation and waits for its outcome.
+    /// Runs one invocation on this thread and returns its outcome.
     pub fn invoke(&self, invocation: Invocation) -> Result<Outcome, Rejection> {
-        self.submit(invocation).wait()
+        let turn = self.shared.dispatch.queue_up()?;
+        self.shared.run(&turn, invocation)
     }
 
     /// The first environment's Runtime API as a runtime would find it in
@@ -198,10 +286,8 @@ impl LocalLambda {
         self.published(0).pid
     }
 
-    fn published(&self, index: usize) -> std::sync::MutexGuard<'_, Published> {
-        self.published[index]
-            .lock()
-            .expect("published environment lock")
+    fn published(&self, index: usize) -> MutexGuard<'_, Published> {
+        lock(&self.shared.slots[index].published)
     }
 
     /// Everything recorded so far.
@@ -211,23 +297,20 @@ impl LocalLambda {
 
     /// Stops the runtimes and their APIs after the queued invocations finish.
     pub fn shutdown(&self) {
-        let handles = std::mem::take(&mut *self.supervisors.lock().expect("supervisor lock"));
-        if handles.is_empty() {
+        if lock(&self.shared.dispatch.state).closed {
             return;
         }
-        self.dispatch.lock().closed = true;
-        let mut finished = Vec::new();
-        for inbox in &self.dispatch.inboxes {
-            let (done, finish) = mpsc::channel();
-            if inbox.send(Job::Shutdown(done)).is_ok() {
-                finished.push(finish);
-            }
+        self.shared.dispatch.close_and_drain();
+        let keepers = std::mem::take(&mut *lock(&self.keepers));
+        for slot in &self.shared.slots {
+            let mut supervisor = slot.supervisor();
+            supervisor.settle_closing();
+            supervisor.retire_current(true);
+            drop(supervisor);
+            slot.keeper.stop();
         }
-        for finish in finished {
-            let _ = finish.recv();
-        }
-        for handle in handles {
-            let _ = handle.join();
+        for keeper in keepers {
+            let _ = keeper.join();
         }
     }
 }
@@ -238,10 +321,92 @@ impl Drop for LocalLambda {
     }
 }
 
+/// Watches one environment between an answer and the runtime's return: a
+/// runtime that answered but never asked for the next event times out at
+/// the invocation's deadline, as on Lambda, even if no invocation follows.
+/// It sleeps until that deadline and is not woken along the way.
+#[derive(Default)]
+struct Keeper {
+    state: Mutex<KeeperState>,
+    wake: Condvar,
+}
+
+#[derive(Default)]
+struct KeeperState {
+    /// The latest answered invocation's deadline.
+    deadline: Option<Instant>,
+    /// Asleep with no deadline: must be woken for the next one.
+    idle: bool,
+    stopped: bool,
+}
+
+impl Keeper {
+    fn start(
+        keeper: Arc<Keeper>,
+        supervisor: Arc<Mutex<Supervisor>>,
+        number: usize,
+    ) -> io::Result<JoinHandle<()>> {
+        thread::Builder::new()
+            .name(format!("lambda-keeper-{number}"))
+            .spawn(move || {
+                while keeper.sleep_until_deadline() {
+                    lock(&supervisor).settle_closing();
+                }
+            })
+    }
+
+    /// An answered invocation must end by `deadline`.
+    fn watch(&self, deadline: Instant) {
+        let mut state = lock(&self.state);
+        state.deadline = Some(deadline);
+        if state.idle {
+            self.wake.notify_one();
+        }
+    }
+
+    /// Sleeps until the watched deadline passes (`true`) or the keeper is
+    /// stopped (`false`).
+    fn sleep_until_deadline(&self) -> bool {
+        let mut state = lock(&self.state);
+        loop {
+            if state.stopped {
+                return false;
+            }
+            let now = Instant::now();
+            match state.deadline {
+                None => {
+                    state.idle = true;
+                    state = self
+                        .wake
+                        .wait(state)
+                        .unwrap_or_else(|poisoned| poisoned.into_inner());
+                    state.idle = false;
+                }
+                Some(deadline) if now < deadline => {
+                    state = self
+                        .wake
+                        .wait_timeout(state, deadline - now)
+                        .unwrap_or_else(|poisoned| poisoned.into_inner())
+                        .0;
+                }
+                Some(_) => {
+                    state.deadline = None;
+                    return true;
+                }
+            }
+        }
+    }
+
+    fn stop(&self) {
+        lock(&self.state).stopped = true;
+        self.wake.notify_one();
+    }
+}
+
 /// One execution environment: its Runtime API, its log, and its runtime process.
 struct Environment {
     api: RuntimeApi,
-    log: LogPipe,
+    log: Arc<LogPipe>,
     /// The runtime's process id; `None` when the runtime is the embedding process.
     pid: Option<u32>,
     spawned_at: Instant,
@@ -256,7 +421,8 @@ impl Environment {
 
 /// How one invocation ended, before it is turned into an [`Outcome`].
 enum Ending {
-    Answered(Answer),
+    /// The answer, and when it came.
+    Answered(Answer, Instant),
     Exited(String),
     TimedOut,
 }
@@ -269,6 +435,7 @@ struct Supervisor {
     label: Option<String>,
     recording: Recording,
     published: Arc<Mutex<Published>>,
+    keeper: Arc<Keeper>,
     current: Option<Environment>,
     closing: Option<Closing>,
     /// The task root as the current environment found it, with `watch`.
@@ -284,39 +451,10 @@ struct Closing {
 }
 
 impl Supervisor {
-    fn run(mut self, jobs: Receiver<Job>, dispatch: &Dispatch) {
-        for job in jobs {
-            match job {
-                Job::Invoke(invocation, reply) => {
-                    let mut next = Some((invocation, reply));
-                    while let Some((invocation, reply)) = next {
-                        self.serve(invocation, reply);
-                        next = dispatch.next_for(self.number - 1);
-                    }
-                }
-                Job::Shutdown(done) => {
-                    self.retire_current(true);
-                    let _ = done.send(());
-                    return;
-                }
-            }
-        }
-        self.retire_current(true);
-    }
-
-    fn serve(&mut self, invocation: Invocation, reply: Reply) {
-        let outcome = self.invoke(invocation);
-        if self.config.bootstrap.is_some() {
-            // The caller has its answer as soon as the runtime gives it;
-            // the invocation closes when the runtime is back on `next`.
-            let _ = reply.send(outcome);
-            self.close_invocation();
-        } else {
-            // An embedded runtime is not waited for: close first, so its
-            // caller finds END and REPORT in the log already.
-            self.close_invocation();
-            let _ = reply.send(outcome);
-        }
+    /// Runs one invocation, once the one before it has ended.
+    fn serve(&mut self, invocation: Invocation) -> Result<Outcome, Rejection> {
+        self.settle_closing();
+        self.invoke(invocation)
     }
 
     fn invoke(&mut self, invocation: Invocation) -> Result<Outcome, Rejection> {
@@ -375,17 +513,14 @@ impl Supervisor {
         let sandbox = Arc::new(Sandbox::new(
             self.config.limits,
             &self.config.runtime_api_prefix,
-        ));
-        let api = RuntimeApi::start(
-            sandbox,
-            self.config.runtime_api_port,
             self.recording.clone(),
-        )?;
-        let log = LogPipe::open(
+        )?);
+        let api = RuntimeApi::start(sandbox, self.config.runtime_api_port)?;
+        let log = Arc::new(LogPipe::open(
             self.recording.clone(),
             self.config.echo_log,
             self.label.clone(),
-        )?;
+        )?);
         self.publish(Some(api.env_value()), None);
         let spawned_at = Instant::now();
         let pid = match &self.config.bootstrap {
@@ -438,7 +573,7 @@ impl Supervisor {
                     .wait()
                     .map(describe_exit)
                     .unwrap_or_else(|error| error.to_string());
-                sandbox.update(|state| state.exited = Some(how));
+                sandbox.runtime_exited(how);
             })?;
         Ok(pid)
     }
@@ -536,23 +671,30 @@ impl Supervisor {
         ));
         let started = Instant::now();
         let deadline_ms = report::epoch_millis(SystemTime::now() + self.config.timeout);
-        environment.sandbox().offer(Offer {
-            request_id: request_id.clone(),
-            event: invocation.event,
-            deadline_ms,
-            function_arn: self.config.function_arn(),
-            trace_id: ids::trace_id(),
-            client_context: invocation.client_context,
-            cognito_identity: invocation.cognito_identity,
-        });
+        let on_return = self.end_lines(environment, &request_id, started, init_duration);
+        let lent = environment.sandbox().offer(
+            Offer {
+                request_id: request_id.clone(),
+                event: invocation.event,
+                deadline_ms,
+                function_arn: self.config.function_arn(),
+                trace_id: ids::trace_id(),
+                client_context: invocation.client_context,
+                cognito_identity: invocation.cognito_identity,
+            },
+            on_return,
+        );
         let deadline = started + self.config.timeout;
+        if let Some(connection) = lent {
+            connection::drive(environment.sandbox(), &connection, deadline);
+        }
         let ending = self.wait_for_answer(deadline);
         let result = match &ending {
-            Ending::Answered(Answer::Response(body)) => Ok(body.clone()),
-            Ending::Answered(Answer::Error { error_type, body }) => {
+            Ending::Answered(Answer::Response(body), _) => Ok(body.clone()),
+            Ending::Answered(Answer::Error { error_type, body }, _) => {
                 Err(FunctionError::reported(error_type.clone(), body.clone()))
             }
-            Ending::Answered(Answer::TooLarge { size }) => Err(FunctionError::raised(
+            Ending::Answered(Answer::TooLarge { size }, _) => Err(FunctionError::raised(
                 "Function.ResponseSizeTooLarge",
                 format!(
                     "Response payload size ({size} bytes) exceeded maximum allowed payload size ({} bytes).",
@@ -562,21 +704,19 @@ impl Supervisor {
             Ending::Exited(how) => Err(exit_error(&request_id, how)),
             Ending::TimedOut => Err(timeout_error(&request_id, self.config.timeout)),
         };
+        let ended = match ending {
+            Ending::Answered(_, at) => at,
+            _ => Instant::now(),
+        };
         let outcome = Outcome {
             request_id,
             result,
-            duration: started.elapsed(),
+            duration: ended - started,
             init_duration,
             environment: self.number,
         };
         match ending {
-            Ending::Answered(_) => {
-                self.closing = Some(Closing {
-                    outcome: outcome.clone(),
-                    started,
-                    deadline,
-                })
-            }
+            Ending::Answered(..) => self.await_return(&outcome, started, deadline),
             Ending::TimedOut => self.end_timed_out(&outcome, started),
             Ending::Exited(_) => {
                 let error = outcome.result.as_ref().expect_err("an exit is an error");
@@ -590,29 +730,81 @@ impl Supervisor {
         outcome
     }
 
-    /// Ends an answered invocation once the runtime asks for the next event
-    /// (or dies): only then does Lambda write `END` and `REPORT`, so whatever
-    /// the runtime logs after answering still belongs to this invocation. A
-    /// runtime that never comes back times out like one that never answers.
-    fn close_invocation(&mut self) {
+    /// `END` and `REPORT` for an invocation that will be answered, to be
+    /// written when the runtime comes back for its next event. `None` when
+    /// nobody reads the log.
+    fn end_lines(
+        &self,
+        environment: &Environment,
+        request_id: &str,
+        started: Instant,
+        init_duration: Option<Duration>,
+    ) -> Option<OnReturn> {
+        if environment.log.is_quiet() {
+            return None;
+        }
+        let log = environment.log.clone();
+        let request_id = request_id.to_string();
+        let (memory_mb, pid) = (self.config.memory_mb, environment.pid);
+        Some(Box::new(move || {
+            let report = Report {
+                request_id: &request_id,
+                duration: started.elapsed(),
+                init_duration,
+                memory_mb,
+                max_memory_mb: report::max_memory_mb(pid),
+                status: None,
+                error_type: None,
+            };
+            write_end_lines(&log, &report);
+        }))
+    }
+
+    /// An answered invocation ends when the runtime asks for the next event
+    /// (or dies): only then does Lambda write `END` and `REPORT`, so that
+    /// whatever the runtime logs after answering still belongs to it. The
+    /// caller need not wait for that; the next invocation, or the keeper at
+    /// the deadline, does. An embedded runtime is not waited for: its
+    /// caller finds `END` and `REPORT` in the log already.
+    fn await_return(&mut self, outcome: &Outcome, started: Instant, deadline: Instant) {
+        let environment = self.current.as_ref().expect("an environment exists");
+        if environment.pid.is_none() {
+            environment.sandbox().end_answered();
+            return;
+        }
+        // Kept in case the runtime never comes back; its bodies are not
+        // needed for that, and a response may be megabytes.
+        let kept = Outcome {
+            request_id: outcome.request_id.clone(),
+            result: match &outcome.result {
+                Ok(_) => Ok(Vec::new()),
+                Err(error) => Err(FunctionError {
+                    error_type: error.error_type.clone(),
+                    body: Vec::new(),
+                }),
+            },
+            ..*outcome
+        };
+        self.closing = Some(Closing {
+            outcome: kept,
+            started,
+            deadline,
+        });
+        self.keeper.watch(deadline);
+    }
+
+    /// Waits for the last answered invocation to end; a runtime that never
+    /// comes back times out like one that never answers.
+    fn settle_closing(&mut self) {
         let Some(closing) = self.closing.take() else {
             return;
         };
         let Some(environment) = self.current.as_ref() else {
             return;
         };
-        if environment.pid.is_some() {
-            let state = environment.sandbox().wait_until(closing.deadline, |state| {
-                state.waiting > 0 || state.exited.is_some()
-            });
-            let came_back = state.waiting > 0 || state.exited.is_some();
-            drop(state);
-            if !came_back {
-                self.end_timed_out(&closing.outcome, closing.started);
-                return;
-            }
+        if !environment.sandbox().await_return(closing.deadline) {
+            self.end_timed_out(&closing.outcome, closing.started);
         }
-        self.log_invocation_lines(&closing.outcome, closing.started.elapsed(), None);
     }
 
     fn end_timed_out(&mut self, outcome: &Outcome, started: Instant) {
@@ -632,8 +824,8 @@ impl Supervisor {
         let mut state = environment.sandbox().wait_until(deadline, |state| {
             state.answer.is_some() || state.exited.is_some()
         });
-        if let Some(answer) = state.answer.take() {
-            return Ending::Answered(answer);
+        if let Some((answer, at)) = state.answer.take() {
+            return Ending::Answered(answer, at);
         }
         match &state.exited {
             Some(how) => Ending::Exited(how.clone()),
@@ -661,11 +853,7 @@ impl Supervisor {
             status: status.or(error_type.map(|_| "error")),
             error_type,
         };
-        environment
-            .log
-            .lambda_line(&format!("END RequestId: {}", outcome.request_id));
-        environment.log.lambda_line(&report.line());
-        environment.log.sync();
+        write_end_lines(&environment.log, &report);
     }
 
     /// After a timeout or crash: a runtime process is thrown away with its
@@ -697,7 +885,7 @@ impl Supervisor {
                 drop(
                     environment
                         .sandbox()
-                        .wait_until(grace, |state| state.waiting > 0 || state.exited.is_some()),
+                        .wait_until(grace, |state| state.waiting() > 0 || state.exited.is_some()),
                 );
             }
             // ANCHOR: kill-group
@@ -731,6 +919,13 @@ impl Supervisor {
         *self.published.lock().expect("published environment lock") =
             Published { runtime_api, pid };
     }
+}
+
+/// Writes `END` and `REPORT`, and waits until they are recorded.
+fn write_end_lines(log: &LogPipe, report: &Report) {
+    log.lambda_line(&format!("END RequestId: {}", report.request_id));
+    log.lambda_line(&report.line());
+    log.sync();
 }
 
 /// Each file of a function (the bootstrap, and everything under the task

@@ -49,7 +49,7 @@ impl FrontDoor {
 }
 
 fn serve_connection(stream: TcpStream, lambda: &LocalLambda) {
-    http::serve_connection(stream, |request| Some(handle(request, lambda)));
+    http::serve_connection(&stream, |request| handle(request, lambda));
 }
 
 /// Answers one request to the front door.

@@ -239,7 +239,9 @@ fn read_chunked<R: Read>(reader: &mut BufReader<R>) -> Result<Vec<u8>, ReadError
     }
 }
 
-/// Writes a whole response. `keep_alive` false adds `Connection: close`.
+/// Writes a whole response in one write, head and body together: a client
+/// woken by a head alone would only go back to sleep waiting for the body.
+/// `keep_alive` false adds `Connection: close`.
 pub fn write_response(
     out: &mut impl Write,
     response: &Response,
@@ -258,8 +260,10 @@ pub fn write_response(
         head.push_str("Connection: close\r\n");
     }
     head.push_str("\r\n");
-    out.write_all(head.as_bytes())?;
-    out.write_all(&response.body)?;
+    let mut whole = Vec::with_capacity(head.len() + response.body.len());
+    whole.extend_from_slice(head.as_bytes());
+    whole.extend_from_slice(&response.body);
+    out.write_all(&whole)?;
     out.flush()
 }
 
@@ -279,31 +283,30 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
+/// Reads the next request on a connection. `None` when there is none to
+/// answer: the client closed, or sent something malformed (which is
+/// answered here with its status, before the connection is closed).
+pub fn read_next<R: Read>(reader: &mut BufReader<R>, writer: &mut impl Write) -> Option<Request> {
+    match read_request(reader, writer) {
+        Ok(request) => Some(request),
+        Err(ReadError::Malformed(status, why)) => {
+            let refusal = Response::new(status, "text/plain; charset=utf-8", format!("{why}\n"));
+            let _ = write_response(writer, &refusal, false);
+            None
+        }
+        Err(ReadError::Closed | ReadError::Io(_)) => None,
+    }
+}
+
 /// Serves one keep-alive connection: reads requests and writes `answer`'s
-/// responses until the client closes, asks to close, or `answer` returns
-/// `None` (close without answering). Malformed requests get their status and
-/// a closed connection.
-pub fn serve_connection(stream: TcpStream, mut answer: impl FnMut(&Request) -> Option<Response>) {
+/// responses until the client closes or asks to close.
+pub fn serve_connection(connection: &TcpStream, mut answer: impl FnMut(&Request) -> Response) {
     // Small request/response pairs: waiting to fill a packet only adds latency.
-    let _ = stream.set_nodelay(true);
-    let Ok(mut writer) = stream.try_clone() else {
-        return;
-    };
-    let mut reader = BufReader::new(stream);
-    loop {
-        let request = match read_request(&mut reader, &mut writer) {
-            Ok(request) => request,
-            Err(ReadError::Malformed(status, why)) => {
-                let refusal =
-                    Response::new(status, "text/plain; charset=utf-8", format!("{why}\n"));
-                let _ = write_response(&mut writer, &refusal, false);
-                return;
-            }
-            Err(ReadError::Closed | ReadError::Io(_)) => return,
-        };
-        let Some(response) = answer(&request) else {
-            return;
-        };
+    let _ = connection.set_nodelay(true);
+    let mut writer = connection;
+    let mut reader = BufReader::new(connection);
+    while let Some(request) = read_next(&mut reader, &mut writer) {
+        let response = answer(&request);
         if write_response(&mut writer, &response, request.keep_alive).is_err()
             || !request.keep_alive
         {

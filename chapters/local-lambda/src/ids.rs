@@ -8,10 +8,6 @@ pub fn request_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-fn random_u64() -> u64 {
-    getrandom::u64().expect("the operating system's random source is readable")
-}
-
 /// A fresh X-Ray trace header in the form Lambda sends in `Lambda-Runtime-Trace-Id`:
 /// a root id (version 1, the epoch second in hex, 96 random bits), a parent
 /// segment id (64 random bits), and the sampling decision.
@@ -20,12 +16,17 @@ pub fn trace_id() -> String {
         .duration_since(UNIX_EPOCH)
         .map(|elapsed| elapsed.as_secs())
         .unwrap_or_default();
-    let root_high = random_u64() as u32;
+    // All 160 random bits in one read of the operating system's source.
+    let mut random = [0u8; 20];
+    getrandom::fill(&mut random).expect("the operating system's random source is readable");
+    let (root, parent) = random.split_at(12);
+    let mut root_bits = [0u8; 16];
+    root_bits[4..].copy_from_slice(root);
     format!(
-        "Root=1-{:08x}-{root_high:08x}{:016x};Parent={:016x};Sampled=0",
+        "Root=1-{:08x}-{:024x};Parent={:016x};Sampled=0",
         seconds as u32,
-        random_u64(),
-        random_u64()
+        u128::from_be_bytes(root_bits),
+        u64::from_be_bytes(parent.try_into().expect("eight bytes"))
     )
 }
 

@@ -19,6 +19,7 @@
 //! told otherwise, and every exchange is recorded for the tests.
 
 mod config;
+mod connection;
 mod environment;
 mod front_door;
 pub mod http;
@@ -35,6 +36,13 @@ pub use front_door::{FrontDoor, INVOKE_PATH};
 pub use invocation::{FunctionError, Invocation, Outcome, Rejection};
 pub use record::{Exchange, Recording, render_exchanges, show_body};
 pub use runtime_api::API_VERSION;
+
+/// A lock that outlives a panic elsewhere: the state it guards stays usable.
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// The folder of the book's bash original (`bootstrap` and `function.sh`) in
 /// this source tree, for the tests.

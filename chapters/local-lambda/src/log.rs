@@ -32,10 +32,11 @@ pub(crate) struct LogPipe {
     /// Neither recorded nor echoed: Lambda's own lines are not written at
     /// all, and the runtime's output is only drained.
     quiet: bool,
-    writer: Mutex<PipeWriter>,
+    /// `None` once closed.
+    writer: Mutex<Option<PipeWriter>>,
     acknowledged: Arc<Acknowledged>,
     syncs_sent: Mutex<u64>,
-    reader_done: Receiver<()>,
+    reader_done: Mutex<Receiver<()>>,
 }
 
 impl LogPipe {
@@ -64,16 +65,19 @@ impl LogPipe {
             })?;
         Ok(LogPipe {
             quiet,
-            writer: Mutex::new(writer),
+            writer: Mutex::new(Some(writer)),
             acknowledged,
             syncs_sent: Mutex::new(0),
-            reader_done,
+            reader_done: Mutex::new(reader_done),
         })
     }
 
     /// Two ends of the pipe for a runtime's stdout and stderr.
     pub(crate) fn child_stdio(&self) -> io::Result<(Stdio, Stdio)> {
         let writer = self.writer.lock().expect("log writer lock");
+        let writer = writer
+            .as_ref()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::BrokenPipe, "the log is closed"))?;
         Ok((writer.try_clone()?.into(), writer.try_clone()?.into()))
     }
 
@@ -115,19 +119,18 @@ impl LogPipe {
         record.push(b'\n');
         // One write, under the pipe's atomic size for our short lines, so a
         // runtime writing at the same moment cannot split it.
-        let _ = self
-            .writer
-            .lock()
-            .expect("log writer lock")
-            .write_all(&record);
+        if let Some(writer) = self.writer.lock().expect("log writer lock").as_mut() {
+            let _ = writer.write_all(&record);
+        }
     }
 
     /// Closes our end and waits (briefly) for the reader to drain what the
     /// runtime left. A process that escaped its group can keep the pipe open;
     /// then its last lines are read later or not at all.
-    pub(crate) fn close(self) {
-        drop(self.writer);
-        let _ = self.reader_done.recv_timeout(Duration::from_secs(2));
+    pub(crate) fn close(&self) {
+        drop(self.writer.lock().expect("log writer lock").take());
+        let reader_done = self.reader_done.lock().expect("log reader lock");
+        let _ = reader_done.recv_timeout(Duration::from_secs(2));
     }
 }
 

@@ -3,14 +3,18 @@
 //! against it, invokes it with each event, prints each result on stdout and
 //! the function's log (with `START`, `END` and `REPORT`) on stderr.
 
+use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::thread;
 use std::time::Duration;
 
 use clap::Parser;
-use local_lambda::{FrontDoor, FunctionConfig, Invocation, LocalLambda};
+use local_lambda::{FrontDoor, FunctionConfig, Invocation, LocalLambda, Outcome, Rejection};
 
 /// Runs a Lambda custom runtime locally and invokes it once per EVENT.
 #[derive(Parser)]
@@ -175,38 +179,72 @@ fn split_stdin(input: Vec<u8>, lines: bool) -> Vec<Vec<u8>> {
 
 fn invoke_all(config: FunctionConfig, options: &Options) -> Result<ExitCode, String> {
     let events = collect_events(options)?;
+    let workers = config.concurrency.max(1).min(events.len().max(1));
     let lambda = LocalLambda::start(config).map_err(|error| format!("cannot start: {error}"))?;
     let mut all_succeeded = true;
-    // Submitted all at once: with --concurrency, that many run side by side;
-    // the results are printed in the events' order.
-    let pending: Vec<_> = events
-        .into_iter()
-        .map(|event| lambda.submit(Invocation::new(event)))
-        .collect();
-    let mut stdout = io::stdout().lock();
-    for pending in pending {
-        match pending.wait() {
-            Ok(outcome) => {
-                all_succeeded &= outcome.is_success();
-                // The function's bytes as it answered them, UTF-8 or not.
-                let printed = stdout
-                    .write_all(outcome.body())
-                    .and_then(|()| stdout.write_all(b"\n"))
-                    .and_then(|()| stdout.flush());
-                printed.map_err(|error| format!("writing stdout: {error}"))?;
-            }
-            Err(rejection) => {
-                all_succeeded = false;
-                eprintln!("local-lambda: invocation refused: {rejection}");
+    // With --concurrency N, N callers take the events in order and run them
+    // side by side; the results are printed in the events' order.
+    let next_event = AtomicUsize::new(0);
+    let (finished, results) = mpsc::channel();
+    thread::scope(|scope| -> Result<(), String> {
+        for _ in 0..workers {
+            let finished = finished.clone();
+            let (lambda, events, next_event) = (&lambda, &events, &next_event);
+            scope.spawn(move || {
+                loop {
+                    let index = next_event.fetch_add(1, Ordering::SeqCst);
+                    let Some(event) = events.get(index) else {
+                        return;
+                    };
+                    let outcome = lambda.invoke(Invocation::new(event.clone()));
+                    if finished.send((index, outcome)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(finished);
+        let mut waiting = BTreeMap::new();
+        let mut printed = 0;
+        let mut stdout = io::stdout().lock();
+        for (index, outcome) in results {
+            waiting.insert(index, outcome);
+            while let Some(outcome) = waiting.remove(&printed) {
+                all_succeeded &= print_outcome(&mut stdout, outcome)?;
+                printed += 1;
             }
         }
-    }
+        Ok(())
+    })?;
     lambda.shutdown();
     Ok(if all_succeeded {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// Prints an invocation's result on stdout (or why it was refused, on
+/// stderr); `true` if it succeeded.
+fn print_outcome(
+    stdout: &mut impl Write,
+    outcome: Result<Outcome, Rejection>,
+) -> Result<bool, String> {
+    match outcome {
+        Ok(outcome) => {
+            // The function's bytes as it answered them, UTF-8 or not.
+            let printed = stdout
+                .write_all(outcome.body())
+                .and_then(|()| stdout.write_all(b"\n"))
+                .and_then(|()| stdout.flush());
+            printed.map_err(|error| format!("writing stdout: {error}"))?;
+            Ok(outcome.is_success())
+        }
+        Err(rejection) => {
+            eprintln!("local-lambda: invocation refused: {rejection}");
+            Ok(false)
+        }
+    }
 }
 
 fn serve(mut config: FunctionConfig, port: u16) -> Result<ExitCode, String> {
@@ -226,6 +264,6 @@ fn serve(mut config: FunctionConfig, port: u16) -> Result<ExitCode, String> {
         door.invoke_url()
     );
     loop {
-        std::thread::park();
+        thread::park();
     }
 }

@@ -5,15 +5,21 @@
 //! when a runtime is killed (a timeout, a crash), its API is retired with it,
 //! and a late request from the dead process can never take the next event.
 
+use std::collections::VecDeque;
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use std::io;
+
 use serde_json::json;
 
 use crate::config::Limits;
-use crate::http::{self, Request, Response};
+use crate::connection::{self, Connection, Progress};
+use crate::http::{Request, Response};
 use crate::record::Recording;
 
 /// The version segment every Runtime API path starts with.
@@ -65,36 +71,109 @@ impl Phase {
     }
 }
 
+/// Lambda's own work once the runtime is back for its next event: the
+/// invocation's `END` and `REPORT` lines.
+pub(crate) type OnReturn = Box<dyn FnOnce() + Send>;
+
+/// Where an answered invocation is between its answer and its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Closing {
+    /// No answered invocation is waiting to be ended.
+    Idle,
+    /// Answered; it ends when the runtime asks for the next event or exits.
+    Awaiting,
+    /// The runtime came back, and its `OnReturn` is being run.
+    Ending,
+}
+
+/// What to do about one request, as the routes decide it.
+enum Reply {
+    /// Write this response now.
+    Now(Response),
+    /// A `next` with no event yet: whoever brings one writes it.
+    Later,
+    /// Close the connection without an answer (the environment is retired).
+    Close,
+}
+
+/// What became of one request to the Runtime API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Served {
+    /// Answered, and the connection stays open.
+    Answered,
+    /// A `next` parked until there is an event: the connection is lent.
+    Parked,
+    /// The connection is closed.
+    Closed,
+}
+
+/// A `next` request with no event for it yet: its connection, so that the
+/// event can be written straight onto it by whoever brings the event.
+pub(crate) struct Parked {
+    connection: Arc<Connection>,
+    keep_alive: bool,
+    /// Its place in the recording.
+    record: usize,
+}
+
+impl std::fmt::Debug for Parked {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("Parked")
+    }
+}
+
 /// Everything the supervisor and the API's connections share about one environment.
-#[derive(Debug)]
 pub(crate) struct SandboxState {
     phase: Phase,
     offered: Option<Offer>,
     in_flight: Option<String>,
-    pub answer: Option<Answer>,
+    /// The runtime's answer, and when it came.
+    pub answer: Option<(Answer, Instant)>,
     pub init_error: Option<Answer>,
     /// When the runtime first asked for an event: the end of its init.
     pub ready_at: Option<Instant>,
-    /// How many `next` requests are parked waiting for an event.
-    pub waiting: usize,
+    /// The `next` requests waiting for an event, oldest first.
+    parked: VecDeque<Parked>,
+    pub closing: Closing,
+    on_return: Option<OnReturn>,
     /// Set by the process watcher when the runtime exits.
     pub exited: Option<String>,
     retired: bool,
 }
 
+impl SandboxState {
+    /// How many `next` requests are waiting for an event.
+    pub(crate) fn waiting(&self) -> usize {
+        self.parked.len()
+    }
+}
+
 /// The shared state plus the condition variable everyone waits on.
-#[derive(Debug)]
 pub(crate) struct Sandbox {
     state: Mutex<SandboxState>,
     changed: Condvar,
     limits: Limits,
+    recording: Recording,
+    /// An eventfd that wakes a caller reading a lent connection when
+    /// something happens elsewhere (an answer on another connection, an exit).
+    signal: OwnedFd,
+    driving: AtomicBool,
+    /// How many threads wait on `changed`: with none, there is nobody to wake.
+    waiters: AtomicUsize,
     /// A path the API is served under, such as cargo-lambda's `/.rt`; empty on Lambda.
     prefix: String,
 }
 
 impl Sandbox {
-    pub(crate) fn new(limits: Limits, prefix: &str) -> Sandbox {
-        Sandbox {
+    pub(crate) fn new(limits: Limits, prefix: &str, recording: Recording) -> io::Result<Sandbox> {
+        // SAFETY: eventfd(2) takes no pointers; a valid descriptor is ours to own.
+        let signal = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
+        if signal < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `signal` was just opened and nothing else owns it.
+        let signal = unsafe { OwnedFd::from_raw_fd(signal) };
+        Ok(Sandbox {
             state: Mutex::new(SandboxState {
                 phase: Phase::Started,
                 offered: None,
@@ -102,27 +181,40 @@ impl Sandbox {
                 answer: None,
                 init_error: None,
                 ready_at: None,
-                waiting: 0,
+                parked: VecDeque::new(),
+                closing: Closing::Idle,
+                on_return: None,
                 exited: None,
                 retired: false,
             }),
             changed: Condvar::new(),
             limits,
+            recording,
+            signal,
+            driving: AtomicBool::new(false),
+            waiters: AtomicUsize::new(0),
             prefix: prefix.trim_end_matches('/').to_string(),
-        }
+        })
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, SandboxState> {
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        crate::lock(&self.state)
     }
 
     /// Runs `change` under the lock and wakes everyone waiting.
     pub(crate) fn update<T>(&self, change: impl FnOnce(&mut SandboxState) -> T) -> T {
         let result = change(&mut self.lock());
-        self.changed.notify_all();
+        self.notify();
         result
+    }
+
+    /// Wakes everyone waiting for a change; called after the change, unlocked.
+    fn notify(&self) {
+        // A waiter counts itself under the lock before it looks at the
+        // state, so a change made after that look always sees it counted.
+        if self.waiters.load(Ordering::SeqCst) > 0 {
+            self.changed.notify_all();
+        }
     }
 
     /// Waits until `done` holds or `deadline` passes; returns the final state's guard.
@@ -132,6 +224,7 @@ impl Sandbox {
         mut done: impl FnMut(&SandboxState) -> bool,
     ) -> MutexGuard<'_, SandboxState> {
         let mut state = self.lock();
+        self.waiters.fetch_add(1, Ordering::SeqCst);
         while !done(&state) {
             let now = Instant::now();
             if now >= deadline {
@@ -143,12 +236,162 @@ impl Sandbox {
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
                 .0;
         }
+        self.waiters.fetch_sub(1, Ordering::SeqCst);
         state
     }
 
-    /// Hands an event to the runtime's next (or current) `next` request.
-    pub(crate) fn offer(&self, offer: Offer) {
-        self.update(|state| state.offered = Some(offer));
+    /// Hands an event to the runtime: written at once onto a `next` request
+    /// that is waiting, by the caller's own thread, or kept for the next
+    /// `next` to come. `on_return` is run once the runtime, having answered,
+    /// comes back for another event. Returns the connection the event was
+    /// written on, now the caller's to read.
+    pub(crate) fn offer(
+        &self,
+        offer: Offer,
+        on_return: Option<OnReturn>,
+    ) -> Option<Arc<Connection>> {
+        let mut state = self.lock();
+        state.on_return = on_return;
+        let Some(parked) = state.parked.pop_front() else {
+            state.offered = Some(offer);
+            return None;
+        };
+        state.in_flight = Some(offer.request_id.clone());
+        drop(state);
+        let response = event_response(offer);
+        self.recording.response(parked.record, &response);
+        parked.connection.write(&response, parked.keep_alive);
+        Some(parked.connection)
+    }
+
+    /// Answers one request that arrived on `connection`, read by its thread
+    /// or (`lent`) by the caller it is lent to, and wakes whoever waits on
+    /// what it changed.
+    pub(crate) fn serve(
+        &self,
+        request: &Request,
+        connection: &Arc<Connection>,
+        lent: bool,
+    ) -> Served {
+        let record = self.recording.request(request);
+        let served = match self.handle(request, connection, record) {
+            Reply::Now(response) => {
+                if connection.write(&response, request.keep_alive) {
+                    Served::Answered
+                } else {
+                    Served::Closed
+                }
+            }
+            Reply::Later => Served::Parked,
+            Reply::Close => {
+                connection.close();
+                Served::Closed
+            }
+        };
+        self.notify();
+        if !lent {
+            self.wake_driver();
+        }
+        served
+    }
+
+    /// Where the invocation stands, for a caller reading a lent connection.
+    pub(crate) fn progress(&self) -> Progress {
+        let state = self.lock();
+        if state.exited.is_some() || state.retired {
+            return Progress::Over;
+        }
+        match (&state.answer, state.closing) {
+            (None, _) => Progress::Waiting,
+            (Some((_, at)), Closing::Awaiting) => Progress::Answered(*at),
+            (Some(_), _) => Progress::Over,
+        }
+    }
+
+    pub(crate) fn set_driving(&self, driving: bool) {
+        self.driving.store(driving, Ordering::SeqCst);
+    }
+
+    pub(crate) fn signal_fd(&self) -> RawFd {
+        self.signal.as_raw_fd()
+    }
+
+    /// Reads the eventfd back to zero.
+    pub(crate) fn clear_signal(&self) {
+        let mut count = [0u8; 8];
+        // SAFETY: read(2) into a buffer we own, of its length; the eventfd is
+        // non-blocking, so an empty one returns at once.
+        unsafe {
+            libc::read(self.signal_fd(), count.as_mut_ptr().cast(), count.len());
+        }
+    }
+
+    /// Wakes a caller reading a lent connection, if there is one.
+    fn wake_driver(&self) {
+        if self.driving.load(Ordering::SeqCst) {
+            let one = 1u64.to_ne_bytes();
+            // SAFETY: write(2) of eight bytes we own to our eventfd.
+            unsafe {
+                libc::write(self.signal_fd(), one.as_ptr().cast(), one.len());
+            }
+        }
+    }
+
+    /// Ends the answered invocation now, as the runtime is back (or gone):
+    /// runs its `OnReturn` unless a timeout already claimed it.
+    pub(crate) fn end_answered(&self) {
+        drop(self.end_answered_locked(self.lock()));
+        self.notify();
+    }
+
+    fn end_answered_locked<'a>(
+        &'a self,
+        mut state: MutexGuard<'a, SandboxState>,
+    ) -> MutexGuard<'a, SandboxState> {
+        if state.closing != Closing::Awaiting {
+            return state;
+        }
+        let Some(on_return) = state.on_return.take() else {
+            state.closing = Closing::Idle;
+            return state;
+        };
+        state.closing = Closing::Ending;
+        // Run unlocked: the lines go through the log, which may take a moment.
+        drop(state);
+        on_return();
+        let mut state = self.lock();
+        state.closing = Closing::Idle;
+        state
+    }
+
+    /// Waits until the answered invocation has ended. `false` if `deadline`
+    /// passed first: then it is ours to end, as a timeout.
+    pub(crate) fn await_return(&self, deadline: Instant) -> bool {
+        let mut state = self.wait_until(deadline, |state| state.closing == Closing::Idle);
+        match state.closing {
+            Closing::Idle => true,
+            Closing::Awaiting => {
+                state.closing = Closing::Idle;
+                state.on_return = None;
+                false
+            }
+            Closing::Ending => {
+                drop(state);
+                let ending = Instant::now() + Duration::from_secs(60);
+                drop(self.wait_until(ending, |state| state.closing != Closing::Ending));
+                true
+            }
+        }
+    }
+
+    /// Records how the runtime process ended: an answered invocation ends
+    /// with it, then everyone waiting learns of the exit.
+    pub(crate) fn runtime_exited(&self, how: String) {
+        let mut state = self.end_answered_locked(self.lock());
+        state.exited = Some(how);
+        drop(state);
+        self.notify();
+        self.wake_driver();
     }
 
     /// Forgets the event in flight after the supervisor gave up on it (a
@@ -158,70 +401,94 @@ impl Sandbox {
             state.in_flight = None;
             state.offered = None;
             state.answer = None;
+            state.on_return = None;
         });
     }
 
     /// Retires the environment: parked `next` requests are let go unanswered.
     pub(crate) fn retire(&self) {
-        self.update(|state| state.retired = true);
+        self.update(|state| {
+            state.retired = true;
+            for parked in state.parked.drain(..) {
+                parked.connection.close();
+            }
+        });
+        self.wake_driver();
     }
 
-    /// Answers one Runtime API request; `None` means close the connection
-    /// without an answer (the environment was retired under a long poll).
-    pub(crate) fn handle(&self, request: &Request) -> Option<Response> {
+    /// A connection that closed takes its parked `next`, if any, with it.
+    pub(crate) fn forget(&self, connection: &Arc<Connection>) {
+        self.update(|state| {
+            state
+                .parked
+                .retain(|parked| !Arc::ptr_eq(&parked.connection, connection))
+        });
+    }
+
+    /// Answers one Runtime API request that arrived on `connection` and was
+    /// recorded at `record`.
+    fn handle(&self, request: &Request, connection: &Arc<Connection>, record: usize) -> Reply {
         let route = request.target.strip_prefix(self.prefix.as_str());
         let Some(route) =
             route.and_then(|rest| rest.strip_prefix(&format!("/{API_VERSION}/runtime/")))
         else {
-            return Some(not_found());
+            return Reply::Now(not_found());
         };
         let segments: Vec<&str> = route.split('/').collect();
         // ANCHOR: routes
-        match (request.method.as_str(), segments.as_slice()) {
-            ("GET", ["invocation", "next"]) => self.next(),
+        let response = match (request.method.as_str(), segments.as_slice()) {
+            ("GET", ["invocation", "next"]) => {
+                return self.next(Parked {
+                    connection: connection.clone(),
+                    keep_alive: request.keep_alive,
+                    record,
+                });
+            }
             ("POST", ["invocation", id, "response"]) if !id.is_empty() => {
-                Some(self.response(id, request))
+                self.response(id, request)
             }
-            ("POST", ["invocation", id, "error"]) if !id.is_empty() => {
-                Some(self.error(id, request))
-            }
-            ("POST", ["init", "error"]) => Some(self.init_error(request)),
-            (_, ["invocation", "next"]) | (_, ["init", "error"]) => Some(method_not_allowed()),
-            (_, ["invocation", id, "response" | "error"]) if !id.is_empty() => {
-                Some(method_not_allowed())
-            }
-            _ => Some(not_found()),
-        }
+            ("POST", ["invocation", id, "error"]) if !id.is_empty() => self.error(id, request),
+            ("POST", ["init", "error"]) => self.init_error(request),
+            (_, ["invocation", "next"]) | (_, ["init", "error"]) => method_not_allowed(),
+            (_, ["invocation", id, "response" | "error"]) if !id.is_empty() => method_not_allowed(),
+            _ => not_found(),
+        };
+        self.recording.response(record, &response);
+        Reply::Now(response)
         // ANCHOR_END: routes
     }
 
     // ANCHOR: next
-    fn next(&self) -> Option<Response> {
+    fn next(&self, request: Parked) -> Reply {
         let mut state = self.lock();
         match state.phase {
-            Phase::InitError => return Some(invalid_transition(Phase::InitError, Phase::Ready)),
+            Phase::InitError => {
+                let refusal = invalid_transition(Phase::InitError, Phase::Ready);
+                self.recording.response(request.record, &refusal);
+                return Reply::Now(refusal);
+            }
             Phase::Started => state.ready_at = Some(Instant::now()),
             Phase::Ready | Phase::ResponseSent => {}
         }
+        // Back for more after answering: Lambda ends the last invocation
+        // here, so whatever the runtime logged after its answer belongs to it.
+        let mut state = self.end_answered_locked(state);
         state.phase = Phase::Ready;
-        state.waiting += 1;
-        self.changed.notify_all();
-        // Long poll: no timeout. On Lambda the environment may be frozen here
-        // for minutes; the answer comes when there is an event.
-        while state.offered.is_none() && !state.retired {
-            state = self
-                .changed
-                .wait(state)
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-        }
-        state.waiting -= 1;
         if state.retired {
-            return None;
+            Reply::Close
+        } else if let Some(offer) = state.offered.take() {
+            state.in_flight = Some(offer.request_id.clone());
+            let response = event_response(offer);
+            self.recording.response(request.record, &response);
+            Reply::Now(response)
+        } else {
+            // Long poll: no timeout. On Lambda the environment may be frozen
+            // here for minutes; the event is written when there is one, by
+            // whoever brings it, who then reads this connection.
+            request.connection.lend();
+            state.parked.push_back(request);
+            Reply::Later
         }
-        let offer = state.offered.take().expect("checked above");
-        state.in_flight = Some(offer.request_id.clone());
-        self.changed.notify_all();
-        Some(event_response(offer))
     }
     // ANCHOR_END: next
 
@@ -270,8 +537,8 @@ impl Sandbox {
         }
         state.in_flight = None;
         state.phase = Phase::ResponseSent;
-        state.answer = Some(answer);
-        self.changed.notify_all();
+        state.closing = Closing::Awaiting;
+        state.answer = Some((answer, Instant::now()));
         Ok(())
     }
     // ANCHOR_END: accept-answer
@@ -288,7 +555,6 @@ impl Sandbox {
                 .map(str::to_string),
             body: request.body.clone(),
         });
-        self.changed.notify_all();
         accepted()
     }
 }
@@ -348,17 +614,13 @@ pub(crate) struct RuntimeApi {
 
 impl RuntimeApi {
     /// Binds 127.0.0.1 on `port` (0 for any) and serves `sandbox` there.
-    pub(crate) fn start(
-        sandbox: Arc<Sandbox>,
-        port: u16,
-        recording: Recording,
-    ) -> std::io::Result<RuntimeApi> {
+    pub(crate) fn start(sandbox: Arc<Sandbox>, port: u16) -> std::io::Result<RuntimeApi> {
         let listener = TcpListener::bind(("127.0.0.1", port))?;
         let address = listener.local_addr()?;
         let serving = sandbox.clone();
         thread::Builder::new()
             .name(format!("runtime-api-{}", address.port()))
-            .spawn(move || accept_loop(listener, serving, recording))?;
+            .spawn(move || accept_loop(listener, serving))?;
         Ok(RuntimeApi { address, sandbox })
     }
 
@@ -384,25 +646,15 @@ impl RuntimeApi {
     }
 }
 
-fn accept_loop(listener: TcpListener, sandbox: Arc<Sandbox>, recording: Recording) {
+fn accept_loop(listener: TcpListener, sandbox: Arc<Sandbox>) {
     for stream in listener.incoming() {
         if sandbox.lock().retired {
             return;
         }
         let Ok(stream) = stream else { continue };
         let sandbox = sandbox.clone();
-        let recording = recording.clone();
         let _ = thread::Builder::new()
             .name("runtime-api-connection".to_string())
-            .spawn(move || serve_connection(stream, &sandbox, &recording));
+            .spawn(move || connection::serve(stream, &sandbox));
     }
-}
-
-fn serve_connection(stream: TcpStream, sandbox: &Sandbox, recording: &Recording) {
-    http::serve_connection(stream, |request| {
-        let index = recording.request(request);
-        let response = sandbox.handle(request)?;
-        recording.response(index, &response);
-        Some(response)
-    });
 }

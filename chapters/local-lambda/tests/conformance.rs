@@ -1,6 +1,7 @@
 //! Conformance of the local Lambda with real Lambda's Runtime API: every
 //! endpoint and status, the long poll, ordering, the exact payload limits,
-//! timeouts and crashes with restarts.
+//! timeouts and crashes with restarts, and the way an answer takes back to
+//! its caller.
 //!
 //! Most tests play the runtime themselves over HTTP (the embedded mode);
 //! the process tests give the supervisor small bash bootstraps.
@@ -145,6 +146,38 @@ fn next_blocks_until_an_invocation_is_queued() {
     );
     post(&response_url(&base, &request_id(&event)), b"done");
     assert_eq!(pending.wait().unwrap().body(), b"done");
+}
+
+#[test]
+fn an_answer_on_another_connection_reaches_its_caller() {
+    let mut config = FunctionConfig::embedded(".");
+    config.timeout = Duration::from_secs(60);
+    let lambda = LocalLambda::start(config).expect("start");
+    let base = format!("http://{}", lambda.runtime_api().unwrap());
+    // The runtime asks first, so the event is written onto this connection
+    // by its caller, who then reads the connection for the answer. The
+    // agent comes back with the event, to keep the connection open.
+    let (sender, received) = mpsc::channel();
+    let url = format!("{base}{NEXT}");
+    thread::spawn(move || {
+        let first = client();
+        let event = answer(first.get(&url).call());
+        sender.send((event, first)).unwrap();
+    });
+    assert!(received.recv_timeout(Duration::from_millis(300)).is_err());
+    let pending = lambda.submit(Invocation::new("elsewhere"));
+    let (event, first) = received.recv_timeout(Duration::from_secs(5)).unwrap();
+    assert_accepted(&post(
+        &response_url(&base, &request_id(&event)),
+        b"answered elsewhere",
+    ));
+    let (sender, outcome) = mpsc::channel();
+    thread::spawn(move || sender.send(pending.wait()));
+    let outcome = outcome
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the caller hears of the answer long before its 60 s deadline");
+    assert_eq!(outcome.unwrap().body(), b"answered elsewhere");
+    drop(first);
 }
 
 #[test]
@@ -477,6 +510,12 @@ fn failure(outcome: &local_lambda::Outcome) -> (String, String) {
 /// A bash bootstrap that speaks the Runtime API with curl, answering each
 /// event with `body` after running `before` (shell code, for sleeps and exits).
 fn scripted_runtime(task: &TaskRoot, before: &str) -> FunctionConfig {
+    scripted_runtime_around(task, before, "")
+}
+
+/// As [`scripted_runtime`], also running `after` between its answer and its
+/// next `next`.
+fn scripted_runtime_around(task: &TaskRoot, before: &str, after: &str) -> FunctionConfig {
     let script = format!(
         r#"#!/bin/bash
 set -u
@@ -488,6 +527,7 @@ while true; do
   rm -f "$headers"
   {before}
   curl -sS -o /dev/null "$api/invocation/$id/response" --data-binary "echo:$event"
+  {after}
 done
 "#
     );
@@ -535,6 +575,78 @@ fn a_runtime_past_its_deadline_is_killed_and_the_next_invocation_starts_cold() {
         "{log}"
     );
     assert!(log.contains("Status: timeout"), "{log}");
+}
+
+/// The log's lines so far, once `wanted` is among them (or after five seconds).
+fn log_once_it_holds(lambda: &LocalLambda, wanted: &str) -> String {
+    for _ in 0..100 {
+        let log = lambda.recording().log().join("\n");
+        if log.contains(wanted) {
+            return log;
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+    lambda.recording().log().join("\n")
+}
+
+#[test]
+fn an_answer_reaches_its_caller_before_the_runtime_comes_back() {
+    let task = TaskRoot::new();
+    let lambda = LocalLambda::start(scripted_runtime_around(
+        &task,
+        "",
+        r#"[ "$event" = linger ] && sleep 0.5"#,
+    ))
+    .unwrap();
+    let lingering = lambda.invoke(Invocation::new("linger")).unwrap();
+    assert_eq!(lingering.body(), b"echo:linger");
+    let end = format!("END RequestId: {}", lingering.request_id);
+    assert!(
+        !lambda.recording().log().join("\n").contains(&end),
+        "the caller waited for the runtime's next `next`"
+    );
+    assert!(
+        lingering.duration < Duration::from_millis(500),
+        "the duration runs to the answer: {:?}",
+        lingering.duration
+    );
+    let after = lambda.invoke(Invocation::new("fast")).unwrap();
+    assert_eq!(after.body(), b"echo:fast");
+    assert!(after.init_duration.is_none(), "the same environment, warm");
+    lambda.shutdown();
+    let log = lambda.recording().log();
+    let position = |prefix: &str| {
+        log.iter()
+            .position(|line| line.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix} in {log:#?}"))
+    };
+    assert!(
+        position(&end) < position(&format!("START RequestId: {}", after.request_id)),
+        "the lingering invocation ends before the next starts: {log:#?}"
+    );
+}
+
+#[test]
+fn a_runtime_that_answers_and_never_comes_back_times_out_without_another_invocation() {
+    let task = TaskRoot::new();
+    let lambda = LocalLambda::start(scripted_runtime_around(
+        &task,
+        "",
+        r#"[ "$event" = vanish ] && sleep 30"#,
+    ))
+    .unwrap();
+    let vanished = lambda.invoke(Invocation::new("vanish")).unwrap();
+    assert_eq!(vanished.body(), b"echo:vanish", "the answer still counts");
+    let timed_out = format!("{} Task timed out after 0.80 seconds", vanished.request_id);
+    let log = log_once_it_holds(&lambda, &timed_out);
+    assert!(log.contains(&timed_out), "{log}");
+    assert!(log.contains("Status: timeout"), "{log}");
+    let after = lambda.invoke(Invocation::new("fast")).unwrap();
+    assert_eq!(after.body(), b"echo:fast");
+    assert!(
+        after.init_duration.is_some(),
+        "a fresh runtime after the timeout"
+    );
 }
 
 #[test]

@@ -1,0 +1,205 @@
+//! One of the runtime's connections to its Runtime API, and who reads it.
+//!
+//! Each connection has a thread of its own that reads requests and answers
+//! them, except while the connection is *lent*. When the runtime's `next`
+//! finds no event, the connection is parked, its thread stops reading, and
+//! the caller that brings the next event writes it there and then reads the
+//! runtime's answer and its next `next` itself. An event then passes
+//! between two threads only, the caller's and the runtime's, as it does in
+//! the benchmark's floor; through a third, every event would cost that
+//! thread's wake-ups too. The connection is given back to its thread when
+//! the caller stops reading it for any other reason.
+
+use std::io::{self, BufReader};
+use std::net::{Shutdown, TcpStream};
+use std::os::fd::{AsRawFd, RawFd};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::http::{self, Request, Response};
+use crate::lock;
+use crate::runtime_api::{Sandbox, Served};
+
+/// How long a caller that has its answer goes on reading the connection for
+/// the runtime's next `next`, which ends the invocation. A runtime that comes
+/// back sooner costs its caller no second wake-up; one slower than this
+/// keeps its caller from the answer for this long at most.
+const RETURN_WAIT: Duration = Duration::from_millis(1);
+
+/// One connection from the runtime.
+pub(crate) struct Connection {
+    stream: TcpStream,
+    /// The reading half, with what was read and not yet used; locked by
+    /// whoever reads: the connection's thread, or the caller it is lent to.
+    reader: Mutex<BufReader<TcpStream>>,
+    lent: Mutex<bool>,
+    given_back: Condvar,
+}
+
+impl Connection {
+    fn new(stream: TcpStream) -> io::Result<Connection> {
+        // Small request/response pairs: waiting to fill a packet only adds latency.
+        stream.set_nodelay(true)?;
+        let reader = BufReader::new(stream.try_clone()?);
+        Ok(Connection {
+            stream,
+            reader: Mutex::new(reader),
+            lent: Mutex::new(false),
+            given_back: Condvar::new(),
+        })
+    }
+
+    /// Writes a whole response; `false` if the connection is to close after
+    /// it (the client asked, or it is gone).
+    pub(crate) fn write(&self, response: &Response, keep_alive: bool) -> bool {
+        let sent = http::write_response(&mut &self.stream, response, keep_alive).is_ok();
+        if !(sent && keep_alive) {
+            self.close();
+        }
+        sent && keep_alive
+    }
+
+    /// Closes the connection, waking whoever reads it.
+    pub(crate) fn close(&self) {
+        let _ = self.stream.shutdown(Shutdown::Both);
+        self.give_back();
+    }
+
+    /// From now on the caller bringing an event reads this connection.
+    pub(crate) fn lend(&self) {
+        *lock(&self.lent) = true;
+    }
+
+    fn give_back(&self) {
+        *lock(&self.lent) = false;
+        self.given_back.notify_one();
+    }
+
+    fn wait_until_given_back(&self) {
+        let mut lent = lock(&self.lent);
+        while *lent {
+            lent = self
+                .given_back
+                .wait(lent)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+    }
+
+    fn read_next(reader: &mut BufReader<TcpStream>, stream: &TcpStream) -> Option<Request> {
+        http::read_next(reader, &mut &*stream)
+    }
+}
+
+/// The connection's own thread: reads and answers requests until the
+/// runtime closes the connection, waiting whenever it is lent.
+pub(crate) fn serve(stream: TcpStream, sandbox: &Sandbox) {
+    let Ok(connection) = Connection::new(stream).map(Arc::new) else {
+        return;
+    };
+    loop {
+        connection.wait_until_given_back();
+        let request = Connection::read_next(&mut lock(&connection.reader), &connection.stream);
+        let Some(request) = request else { break };
+        if sandbox.serve(&request, &connection, false) == Served::Closed {
+            break;
+        }
+    }
+    sandbox.forget(&connection);
+}
+
+/// What woke a caller reading a lent connection.
+enum Woken {
+    Readable,
+    Signalled,
+    TimedOut,
+}
+
+// ANCHOR: drive
+/// The caller's side: having written its event onto `connection`, reads and
+/// answers what the runtime sends there until the invocation is answered
+/// and the runtime is back on `next`, or there is nothing more to read here
+/// (the runtime died, went elsewhere, or passed the deadline).
+pub(crate) fn drive(sandbox: &Sandbox, connection: &Arc<Connection>, deadline: Instant) {
+    let mut reader = lock(&connection.reader);
+    sandbox.set_driving(true);
+    let mut until = deadline;
+    let parked_again = loop {
+        match sandbox.progress() {
+            Progress::Over => break false,
+            Progress::Answered(at) => until = until.min(at + RETURN_WAIT),
+            Progress::Waiting => {}
+        }
+        match wait_readable(&reader, sandbox.signal_fd(), until) {
+            Woken::Readable => {}
+            Woken::Signalled => {
+                sandbox.clear_signal();
+                continue;
+            }
+            Woken::TimedOut => break false,
+        }
+        let Some(request) = Connection::read_next(&mut reader, &connection.stream) else {
+            break false;
+        };
+        match sandbox.serve(&request, connection, true) {
+            Served::Answered => {}
+            Served::Parked => break true,
+            Served::Closed => break false,
+        }
+    };
+    sandbox.set_driving(false);
+    drop(reader);
+    if !parked_again {
+        connection.give_back();
+    }
+}
+// ANCHOR_END: drive
+
+/// Where an invocation stands, for a caller reading a lent connection.
+pub(crate) enum Progress {
+    /// No answer yet.
+    Waiting,
+    /// Answered at this moment, and the runtime not yet back on `next`.
+    Answered(Instant),
+    /// Answered and ended, or the runtime exited, or the environment retired.
+    Over,
+}
+
+/// Waits until the connection has something to read, the sandbox signals a
+/// change, or `until` passes.
+fn wait_readable(reader: &BufReader<TcpStream>, signal: RawFd, until: Instant) -> Woken {
+    if !reader.buffer().is_empty() {
+        return Woken::Readable;
+    }
+    let now = Instant::now();
+    if now >= until {
+        return Woken::TimedOut;
+    }
+    let millis = (until - now).as_micros().div_ceil(1000);
+    let mut wanted = [
+        libc::pollfd {
+            fd: reader.get_ref().as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        },
+        libc::pollfd {
+            fd: signal,
+            events: libc::POLLIN,
+            revents: 0,
+        },
+    ];
+    // SAFETY: poll(2) reads and writes the two pollfds we own, for the call only.
+    let ready = unsafe {
+        libc::poll(
+            wanted.as_mut_ptr(),
+            2,
+            millis.try_into().unwrap_or(libc::c_int::MAX),
+        )
+    };
+    if ready <= 0 {
+        Woken::TimedOut
+    } else if wanted[0].revents != 0 {
+        Woken::Readable
+    } else {
+        Woken::Signalled
+    }
+}
