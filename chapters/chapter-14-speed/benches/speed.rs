@@ -11,9 +11,10 @@
 //! (the runtimes whose name contains NAME), `--unpinned` (use every core),
 //! `--write-book` (also copy the table and the chart into `book/`, as
 //! committed), `--serve-memory` (only the last part: `local-lambda --serve`'s
-//! memory over a long run), `--environments` (instead of all that: the shell
-//! runtimes with 1, 2 and 4 execution environments and eight callers, on
-//! every core; `--write-book` copies its table into `book/` too).
+//! memory over a long run), `--hyper` (only the Runtime API's exchange on
+//! hyper beside the local Lambda's), `--environments` (instead of all that:
+//! the shell runtimes with 1, 2 and 4 execution environments and eight
+//! callers, on every core; `--write-book` copies its table into `book/` too).
 
 use std::fmt::Write as _;
 use std::fs;
@@ -29,6 +30,9 @@ use chapter_14::measure::{self, Latencies};
 use chapter_14::minimal::MinimalClient;
 use harness::{TaskRoot, invoke_successfully};
 use local_lambda::LocalLambda;
+
+#[path = "speed/hyper_model.rs"]
+mod hyper_model;
 
 /// The event every runtime gets: chapter 10's greeting, which the shell
 /// handler echoes and the Rust handlers parse and answer.
@@ -99,6 +103,18 @@ fn main() {
             let book = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../book");
             fs::write(book.join("environments-results.txt"), table).expect("write the table");
         }
+        return;
+    }
+    if std::env::args().any(|arg| arg == "--hyper") {
+        let events = if options.quick {
+            FAST_EVENTS / 10
+        } else {
+            FAST_EVENTS
+        };
+        if options.pinned {
+            measure::pin_to_one_core().expect("pin the benchmark to one core");
+        }
+        print!("{}", hyper_model::report(events, &floor(events)));
         return;
     }
     if std::env::args().any(|arg| arg == "--serve-memory") {
@@ -174,6 +190,7 @@ fn main() {
     let mut report = report(&figures, &floor, scale(FAST_EVENTS), spawn, &machine);
     report.push('\n');
     report.push_str(&serve_memory(&binaries, serve_invocations));
+    report.push_str(&hyper_model::report(scale(FAST_EVENTS), &floor));
     print!("{report}");
     let bars: Vec<Bar> = figures
         .iter()
