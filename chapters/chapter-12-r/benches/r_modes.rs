@@ -4,7 +4,8 @@
 //! runtime with one persistent R worker (the string style), and the same
 //! worker with lambdr's conventions (`example/runtime.R`'s `parity`); then,
 //! where the lambdr package is installed, lambdr itself with the same file:
-//! Init Duration, time per event, and memory after 1,000 and 10,000 events.
+//! Init Duration (beside R's own start with nothing to do, in the same
+//! rounds), time per event, and memory after 1,000 and 10,000 events.
 //!
 //! Run: `cargo bench -p chapter-12` (needs `Rscript` and R's jsonlite;
 //! `-- COUNT` sets the events for the persistent worker, the others get a
@@ -13,7 +14,7 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chapter_14::measure::tree_resident_kib;
 use harness::{TaskRoot, invoke_successfully, time_invocations};
@@ -25,8 +26,10 @@ const EVENT: &str = r#"{"some": "request"}"#;
 /// The event for lambdr's `parity` handler.
 const PARITY_EVENT: &str = r#"{"number": 9}"#;
 
-/// Fresh environments started to take the median Init Duration.
-const COLD_STARTS: usize = 5;
+/// Rounds of fresh environments, one of each runtime per round, for the
+/// median Init Duration: this machine's R takes tens of milliseconds more
+/// or less to start from one minute to the next, and rounds share that out.
+const COLD_STARTS: usize = 11;
 
 fn main() {
     let count: usize = std::env::args()
@@ -69,11 +72,29 @@ fn main() {
         "{:<40} {:>12} {:>12} {:>14} {:>14}",
         "runtime", "init", "per event", "RSS @ 1,000", "RSS @ 10,000"
     );
-    let ours = measure_conventions("Rust runtime, lambdr conventions", Conventions::Ours);
-    let lambdr = if lambdr_is_installed() {
+    let with_lambdr = lambdr_is_installed();
+    let task = TaskRoot::new();
+    let mut configs = vec![conventions_config(&task, Conventions::Ours)];
+    let lambdr_task = TaskRoot::new();
+    if with_lambdr {
+        configs.push(conventions_config(&lambdr_task, Conventions::Lambdr));
+    }
+    let (inits, r_alone) = cold_starts(&configs);
+    println!(
+        "{:<40} {:>9.1} ms",
+        "R alone (Rscript -e NULL, start to exit)",
+        r_alone.as_secs_f64() * 1e3
+    );
+    let ours = measure_conventions(
+        "Rust runtime, lambdr conventions",
+        configs[0].clone(),
+        inits[0],
+    );
+    let lambdr = if with_lambdr {
         Some(measure_conventions(
             "lambdr itself (Rscript runtime.R)",
-            Conventions::Lambdr,
+            configs[1].clone(),
+            inits[1],
         ))
     } else {
         println!(
@@ -83,6 +104,10 @@ fn main() {
         None
     };
     println!();
+    println!(
+        "ours: init minus R alone: {:+.1} ms",
+        (ours.init.as_secs_f64() - r_alone.as_secs_f64()) * 1e3
+    );
     let growth = ours.rss_kib[1] as f64 - ours.rss_kib[0] as f64;
     println!(
         "ours: RSS growth from 1,000 to 10,000 events: {:+.0} KiB",
@@ -189,23 +214,42 @@ fn conventions_config(task: &TaskRoot, conventions: Conventions) -> FunctionConf
     config
 }
 
-/// Median Init Duration over fresh environments, then one environment's
-/// time per event and memory after 1,000 and 10,000 events.
-fn measure_conventions(name: &str, conventions: Conventions) -> Figures {
-    let task = TaskRoot::new();
-    let config = conventions_config(&task, conventions);
-    let mut inits: Vec<Duration> = (0..COLD_STARTS)
-        .map(|_| {
+/// The median Init Duration of each configuration over fresh environments,
+/// and the median time R takes to start with nothing to do and exit, all
+/// taken in rounds: one of each per round.
+fn cold_starts(configs: &[FunctionConfig]) -> (Vec<Duration>, Duration) {
+    let mut inits = vec![Vec::new(); configs.len()];
+    let mut r_alone = Vec::new();
+    for _ in 0..COLD_STARTS {
+        let started = Instant::now();
+        let status = Command::new("Rscript")
+            .args(["-e", "NULL"])
+            .envs(configs[0].env.iter().cloned())
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("run Rscript");
+        assert!(status.success(), "Rscript -e NULL: {status}");
+        r_alone.push(started.elapsed());
+        for (config, samples) in configs.iter().zip(&mut inits) {
             let lambda = LocalLambda::start(config.clone()).expect("start");
             let outcome = lambda
                 .invoke(Invocation::new(PARITY_EVENT))
                 .expect("accepted");
-            assert!(outcome.result.is_ok(), "{name}: {:?}", outcome.result);
+            assert!(outcome.result.is_ok(), "{:?}", outcome.result);
             lambda.shutdown();
-            outcome.init_duration.expect("a cold start")
-        })
-        .collect();
-    inits.sort();
+            samples.push(outcome.init_duration.expect("a cold start"));
+        }
+    }
+    let median = |mut samples: Vec<Duration>| {
+        samples.sort();
+        samples[samples.len() / 2]
+    };
+    (inits.into_iter().map(median).collect(), median(r_alone))
+}
+
+/// One environment's time per event and memory after 1,000 and 10,000
+/// events, printed with its median Init Duration.
+fn measure_conventions(name: &str, config: FunctionConfig, init: Duration) -> Figures {
     let lambda = LocalLambda::start(config).expect("start");
     invoke_successfully(&lambda, PARITY_EVENT);
     let per_event = time_invocations(&lambda, PARITY_EVENT, 999) / 999;
@@ -216,7 +260,7 @@ fn measure_conventions(name: &str, conventions: Conventions) -> Figures {
     }
     let at_10000 = tree_resident_kib(pid).expect("the runtime's memory");
     let figures = Figures {
-        init: inits[COLD_STARTS / 2],
+        init,
         per_event,
         rss_kib: [at_1000, at_10000],
     };
