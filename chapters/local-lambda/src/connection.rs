@@ -23,7 +23,10 @@ use crate::runtime_api::{Sandbox, Served};
 /// How long a caller that has its answer goes on reading the connection for
 /// the runtime's next `next`, which ends the invocation. A runtime that comes
 /// back sooner costs its caller no second wake-up; one slower than this
-/// keeps its caller from the answer for this long at most.
+/// keeps its caller from the answer for this long at most. Only when the
+/// log is neither recorded nor printed: otherwise the end of an invocation
+/// means writing `END` and `REPORT` (with the runtime's peak memory, read
+/// from `/proc`), and no caller should wait for that.
 const RETURN_WAIT: Duration = Duration::from_millis(1);
 
 /// One connection from the runtime.
@@ -160,7 +163,10 @@ pub(crate) enum Progress {
     Waiting,
     /// Answered at this moment, and the runtime not yet back on `next`.
     Answered(Instant),
-    /// Answered and ended, or the runtime exited, or the environment retired.
+    /// Nothing more for the caller to read here: answered and ended, or
+    /// answered with `END` and `REPORT` to write when the runtime is back
+    /// (the connection's own thread does that, off the caller's way), or
+    /// the runtime exited, or the environment retired.
     Over,
 }
 

@@ -303,6 +303,9 @@ impl Sandbox {
         }
         match (&state.answer, state.closing) {
             (None, _) => Progress::Waiting,
+            // Lambda's lines to write when the runtime is back: written by
+            // the connection's own thread, after the caller has its answer.
+            (Some(_), Closing::Awaiting) if state.on_return.is_some() => Progress::Over,
             (Some((_, at)), Closing::Awaiting) => Progress::Answered(*at),
             (Some(_), _) => Progress::Over,
         }
