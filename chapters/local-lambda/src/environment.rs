@@ -174,10 +174,24 @@ impl Dispatch {
 impl Shared {
     /// Runs an invocation on this thread, in the environment its turn gives.
     fn run(&self, turn: &Turn, invocation: Invocation) -> Result<Outcome, Rejection> {
-        let environment = turn.wait();
-        let outcome = self.slots[environment].supervisor().serve(invocation);
-        self.dispatch.finished(environment);
-        outcome
+        let taken = Taken {
+            dispatch: &self.dispatch,
+            environment: turn.wait(),
+        };
+        self.slots[taken.environment].supervisor().serve(invocation)
+    }
+}
+
+/// An environment given to one invocation: handed back when the invocation
+/// is over, even if it panicked, so that no later one waits for it forever.
+struct Taken<'a> {
+    dispatch: &'a Dispatch,
+    environment: usize,
+}
+
+impl Drop for Taken<'_> {
+    fn drop(&mut self) {
+        self.dispatch.finished(self.environment);
     }
 }
 
