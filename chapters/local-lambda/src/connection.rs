@@ -16,7 +16,7 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::http::{self, Request, Response};
+use crate::http::{self, Response};
 use crate::lock;
 use crate::runtime_api::{Sandbox, Served};
 
@@ -87,10 +87,6 @@ impl Connection {
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
         }
     }
-
-    fn read_next(reader: &mut BufReader<TcpStream>, stream: &TcpStream) -> Option<Request> {
-        http::read_next(reader, &mut &*stream)
-    }
 }
 
 /// The connection's own thread: reads and answers requests until the
@@ -101,7 +97,7 @@ pub(crate) fn serve(stream: TcpStream, sandbox: &Sandbox) {
     };
     loop {
         connection.wait_until_given_back();
-        let request = Connection::read_next(&mut lock(&connection.reader), &connection.stream);
+        let request = http::read_next(&mut lock(&connection.reader), &mut &connection.stream);
         let Some(request) = request else { break };
         if sandbox.serve(&request, &connection, false) == Served::Closed {
             break;
@@ -124,6 +120,12 @@ enum Woken {
 /// (the runtime died, went elsewhere, or passed the deadline).
 pub(crate) fn drive(sandbox: &Sandbox, connection: &Arc<Connection>, deadline: Instant) {
     let mut reader = lock(&connection.reader);
+    // A runtime that sends half a request and stops must not hold its
+    // caller past the deadline: no read waits longer than that.
+    let left = deadline.saturating_duration_since(Instant::now());
+    let _ = connection
+        .stream
+        .set_read_timeout(Some(left.max(Duration::from_millis(1))));
     sandbox.set_driving(true);
     let mut until = deadline;
     let parked_again = loop {
@@ -140,7 +142,7 @@ pub(crate) fn drive(sandbox: &Sandbox, connection: &Arc<Connection>, deadline: I
             }
             Woken::TimedOut => break false,
         }
-        let Some(request) = Connection::read_next(&mut reader, &connection.stream) else {
+        let Some(request) = http::read_next(&mut reader, &mut &connection.stream) else {
             break false;
         };
         match sandbox.serve(&request, connection, true) {
@@ -152,6 +154,8 @@ pub(crate) fn drive(sandbox: &Sandbox, connection: &Arc<Connection>, deadline: I
     sandbox.set_driving(false);
     drop(reader);
     if !parked_again {
+        // Its own thread waits as long as it takes.
+        let _ = connection.stream.set_read_timeout(None);
         connection.give_back();
     }
 }

@@ -181,6 +181,41 @@ fn an_answer_on_another_connection_reaches_its_caller() {
 }
 
 #[test]
+fn a_runtime_that_stops_halfway_through_its_answer_times_out() {
+    let mut config = FunctionConfig::embedded(".");
+    config.timeout = Duration::from_millis(500);
+    let lambda = LocalLambda::start(config).expect("start");
+    let api = lambda.runtime_api().unwrap();
+    let mut runtime = TcpStream::connect(&api).unwrap();
+    write!(runtime, "GET {NEXT} HTTP/1.1\r\nHost: {api}\r\n\r\n").unwrap();
+    // Parked before the event comes, so its caller reads this connection.
+    thread::sleep(Duration::from_millis(200));
+    let pending = lambda.submit(Invocation::new("half"));
+    let mut event = [0u8; 4096];
+    let read = runtime.read(&mut event).unwrap();
+    let head = String::from_utf8_lossy(&event[..read]).to_string();
+    let id = head
+        .lines()
+        .find_map(|line| line.strip_prefix("Lambda-Runtime-Aws-Request-Id: "))
+        .expect("a request id")
+        .to_string();
+    // Ten bytes promised, three sent, and then nothing.
+    write!(
+        runtime,
+        "POST /2018-06-01/runtime/invocation/{id}/response HTTP/1.1\r\nHost: {api}\r\nContent-Length: 10\r\n\r\nabc"
+    )
+    .unwrap();
+    let (sender, outcome) = mpsc::channel();
+    thread::spawn(move || sender.send(pending.wait()));
+    let outcome = outcome
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the caller is not held past its deadline")
+        .unwrap();
+    assert_eq!(failure(&outcome).0, "Sandbox.Timedout");
+    drop(runtime);
+}
+
+#[test]
 fn next_carries_lambdas_headers() {
     let (lambda, base) = embedded();
     let pending = lambda.submit(Invocation {
