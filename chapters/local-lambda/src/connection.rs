@@ -12,7 +12,8 @@
 
 use std::io::{self, BufReader};
 use std::net::{Shutdown, TcpStream};
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -126,7 +127,7 @@ pub(crate) fn drive(sandbox: &Sandbox, connection: &Arc<Connection>, deadline: I
     let _ = connection
         .stream
         .set_read_timeout(Some(left.max(Duration::from_millis(1))));
-    sandbox.set_driving(true);
+    sandbox.bell().listen(true);
     let mut until = deadline;
     let parked_again = loop {
         match sandbox.progress() {
@@ -134,10 +135,10 @@ pub(crate) fn drive(sandbox: &Sandbox, connection: &Arc<Connection>, deadline: I
             Progress::Answered(at) => until = until.min(at + RETURN_WAIT),
             Progress::Waiting => {}
         }
-        match wait_readable(&reader, sandbox.signal_fd(), until) {
+        match wait_readable(&reader, sandbox.bell(), until) {
             Woken::Readable => {}
             Woken::Signalled => {
-                sandbox.clear_signal();
+                sandbox.bell().silence();
                 continue;
             }
             Woken::TimedOut => break false,
@@ -151,7 +152,7 @@ pub(crate) fn drive(sandbox: &Sandbox, connection: &Arc<Connection>, deadline: I
             Served::Closed => break false,
         }
     };
-    sandbox.set_driving(false);
+    sandbox.bell().listen(false);
     drop(reader);
     if !parked_again {
         // Its own thread waits as long as it takes.
@@ -176,7 +177,7 @@ pub(crate) enum Progress {
 
 /// Waits until the connection has something to read, the sandbox signals a
 /// change, or `until` passes.
-fn wait_readable(reader: &BufReader<TcpStream>, signal: RawFd, until: Instant) -> Woken {
+fn wait_readable(reader: &BufReader<TcpStream>, bell: &Bell, until: Instant) -> Woken {
     if !reader.buffer().is_empty() {
         return Woken::Readable;
     }
@@ -192,7 +193,7 @@ fn wait_readable(reader: &BufReader<TcpStream>, signal: RawFd, until: Instant) -
             revents: 0,
         },
         libc::pollfd {
-            fd: signal,
+            fd: bell.as_raw_fd(),
             events: libc::POLLIN,
             revents: 0,
         },
@@ -211,5 +212,59 @@ fn wait_readable(reader: &BufReader<TcpStream>, signal: RawFd, until: Instant) -
         Woken::Readable
     } else {
         Woken::Signalled
+    }
+}
+
+/// Wakes a caller reading a lent connection when something happens
+/// elsewhere: an eventfd it polls beside the connection, rung only while
+/// someone listens.
+pub(crate) struct Bell {
+    eventfd: OwnedFd,
+    listening: AtomicBool,
+}
+
+impl Bell {
+    pub(crate) fn new() -> io::Result<Bell> {
+        // SAFETY: eventfd(2) takes no pointers; a valid descriptor is ours to own.
+        let eventfd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
+        if eventfd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(Bell {
+            // SAFETY: `eventfd` was just opened and nothing else owns it.
+            eventfd: unsafe { OwnedFd::from_raw_fd(eventfd) },
+            listening: AtomicBool::new(false),
+        })
+    }
+
+    fn listen(&self, listening: bool) {
+        self.listening.store(listening, Ordering::SeqCst);
+    }
+
+    /// Wakes the caller listening, if there is one.
+    pub(crate) fn ring(&self) {
+        if self.listening.load(Ordering::SeqCst) {
+            let one = 1u64.to_ne_bytes();
+            // SAFETY: write(2) of eight bytes we own to our eventfd.
+            unsafe {
+                libc::write(self.as_raw_fd(), one.as_ptr().cast(), one.len());
+            }
+        }
+    }
+
+    /// Reads the eventfd back to zero.
+    fn silence(&self) {
+        let mut count = [0u8; 8];
+        // SAFETY: read(2) into a buffer we own, of its length; the eventfd is
+        // non-blocking, so an empty one returns at once.
+        unsafe {
+            libc::read(self.as_raw_fd(), count.as_mut_ptr().cast(), count.len());
+        }
+    }
+}
+
+impl AsRawFd for Bell {
+    fn as_raw_fd(&self) -> RawFd {
+        self.eventfd.as_raw_fd()
     }
 }

@@ -7,8 +7,7 @@
 
 use std::collections::VecDeque;
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -18,7 +17,7 @@ use std::io;
 use serde_json::json;
 
 use crate::config::Limits;
-use crate::connection::{self, Connection, Progress};
+use crate::connection::{self, Bell, Connection, Progress};
 use crate::http::{Request, Response};
 use crate::record::Recording;
 
@@ -116,12 +115,6 @@ pub(crate) struct Parked {
     record: usize,
 }
 
-impl std::fmt::Debug for Parked {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.write_str("Parked")
-    }
-}
-
 /// Everything the supervisor and the API's connections share about one environment.
 pub(crate) struct SandboxState {
     phase: Phase,
@@ -134,7 +127,7 @@ pub(crate) struct SandboxState {
     pub ready_at: Option<Instant>,
     /// The `next` requests waiting for an event, oldest first.
     parked: VecDeque<Parked>,
-    pub closing: Closing,
+    closing: Closing,
     on_return: Option<OnReturn>,
     /// Set by the process watcher when the runtime exits.
     pub exited: Option<String>,
@@ -154,10 +147,9 @@ pub(crate) struct Sandbox {
     changed: Condvar,
     limits: Limits,
     recording: Recording,
-    /// An eventfd that wakes a caller reading a lent connection when
-    /// something happens elsewhere (an answer on another connection, an exit).
-    signal: OwnedFd,
-    driving: AtomicBool,
+    /// Wakes a caller reading a lent connection when something happens
+    /// elsewhere (an answer on another connection, an exit).
+    bell: Bell,
     /// How many threads wait on `changed`: with none, there is nobody to wake.
     waiters: AtomicUsize,
     /// A path the API is served under, such as cargo-lambda's `/.rt`; empty on Lambda.
@@ -166,13 +158,6 @@ pub(crate) struct Sandbox {
 
 impl Sandbox {
     pub(crate) fn new(limits: Limits, prefix: &str, recording: Recording) -> io::Result<Sandbox> {
-        // SAFETY: eventfd(2) takes no pointers; a valid descriptor is ours to own.
-        let signal = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
-        if signal < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: `signal` was just opened and nothing else owns it.
-        let signal = unsafe { OwnedFd::from_raw_fd(signal) };
         Ok(Sandbox {
             state: Mutex::new(SandboxState {
                 phase: Phase::Started,
@@ -190,8 +175,7 @@ impl Sandbox {
             changed: Condvar::new(),
             limits,
             recording,
-            signal,
-            driving: AtomicBool::new(false),
+            bell: Bell::new()?,
             waiters: AtomicUsize::new(0),
             prefix: prefix.trim_end_matches('/').to_string(),
         })
@@ -290,7 +274,7 @@ impl Sandbox {
         };
         self.notify();
         if !lent {
-            self.wake_driver();
+            self.bell.ring();
         }
         served
     }
@@ -311,33 +295,9 @@ impl Sandbox {
         }
     }
 
-    pub(crate) fn set_driving(&self, driving: bool) {
-        self.driving.store(driving, Ordering::SeqCst);
-    }
-
-    pub(crate) fn signal_fd(&self) -> RawFd {
-        self.signal.as_raw_fd()
-    }
-
-    /// Reads the eventfd back to zero.
-    pub(crate) fn clear_signal(&self) {
-        let mut count = [0u8; 8];
-        // SAFETY: read(2) into a buffer we own, of its length; the eventfd is
-        // non-blocking, so an empty one returns at once.
-        unsafe {
-            libc::read(self.signal_fd(), count.as_mut_ptr().cast(), count.len());
-        }
-    }
-
-    /// Wakes a caller reading a lent connection, if there is one.
-    fn wake_driver(&self) {
-        if self.driving.load(Ordering::SeqCst) {
-            let one = 1u64.to_ne_bytes();
-            // SAFETY: write(2) of eight bytes we own to our eventfd.
-            unsafe {
-                libc::write(self.signal_fd(), one.as_ptr().cast(), one.len());
-            }
-        }
+    /// The bell a caller reading a lent connection listens to.
+    pub(crate) fn bell(&self) -> &Bell {
+        &self.bell
     }
 
     /// Ends the answered invocation now, as the runtime is back (or gone):
@@ -394,7 +354,7 @@ impl Sandbox {
         state.exited = Some(how);
         drop(state);
         self.notify();
-        self.wake_driver();
+        self.bell.ring();
     }
 
     /// Forgets the event in flight after the supervisor gave up on it (a
@@ -416,7 +376,7 @@ impl Sandbox {
                 parked.connection.close();
             }
         });
-        self.wake_driver();
+        self.bell.ring();
     }
 
     /// A connection that closed takes its parked `next`, if any, with it.
