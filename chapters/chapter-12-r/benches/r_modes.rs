@@ -4,8 +4,10 @@
 //! runtime with one persistent R worker (the string style), and the same
 //! worker with lambdr's conventions (`example/runtime.R`'s `parity`); then,
 //! where the lambdr package is installed, lambdr itself with the same file:
-//! Init Duration (beside R's own start with nothing to do, in the same
-//! rounds), time per event, and memory after 1,000 and 10,000 events.
+//! Init Duration (beside R's own start with nothing to do, as `Rscript`
+//! starts it and as the runtime does, on huge pages, in the same rounds),
+//! time per event, and memory after 1,000 and 10,000 events; and lambdr's
+//! Init Duration with the runtime's huge pages set in its configuration.
 //!
 //! Run: `cargo bench -p chapter-12` (needs `Rscript` and R's jsonlite;
 //! `-- COUNT` sets the events for the persistent worker, the others get a
@@ -29,7 +31,7 @@ const PARITY_EVENT: &str = r#"{"number": 9}"#;
 /// Rounds of fresh environments, one of each runtime per round, for the
 /// median Init Duration: this machine's R takes tens of milliseconds more
 /// or less to start from one minute to the next, and rounds share that out.
-const COLD_STARTS: usize = 11;
+const COLD_STARTS: usize = 21;
 
 fn main() {
     let count: usize = std::env::args()
@@ -69,7 +71,7 @@ fn main() {
     println!();
     println!("lambdr's conventions: the parity handler, {PARITY_EVENT}");
     println!(
-        "{:<40} {:>12} {:>12} {:>14} {:>14}",
+        "{:<48} {:>12} {:>12} {:>14} {:>14}",
         "runtime", "init", "per event", "RSS @ 1,000", "RSS @ 10,000"
     );
     let with_lambdr = lambdr_is_installed();
@@ -78,12 +80,16 @@ fn main() {
     let lambdr_task = TaskRoot::new();
     if with_lambdr {
         configs.push(conventions_config(&lambdr_task, Conventions::Lambdr));
+        configs.push(on_huge_pages(conventions_config(
+            &lambdr_task,
+            Conventions::Lambdr,
+        )));
     }
-    let (inits, r_alone) = cold_starts(&configs);
-    println!(
-        "{:<40} {:>9.1} ms",
-        "R alone (Rscript -e NULL, start to exit)",
-        r_alone.as_secs_f64() * 1e3
+    let (inits, [r_alone, r_alone_as_ours]) = cold_starts(&configs);
+    print_init("R alone (Rscript -e NULL, start to exit)", r_alone);
+    print_init(
+        "R alone, as the runtime starts it (huge pages)",
+        r_alone_as_ours,
     );
     let ours = measure_conventions(
         "Rust runtime, lambdr conventions",
@@ -91,22 +97,24 @@ fn main() {
         inits[0],
     );
     let lambdr = if with_lambdr {
-        Some(measure_conventions(
+        let lambdr = measure_conventions(
             "lambdr itself (Rscript runtime.R)",
             configs[1].clone(),
             inits[1],
-        ))
+        );
+        print_init("lambdr itself, with the runtime's huge pages", inits[2]);
+        Some(lambdr)
     } else {
         println!(
-            "{:<40} left out: the lambdr package is not installed here",
+            "{:<48} left out: the lambdr package is not installed here",
             "lambdr itself"
         );
         None
     };
     println!();
     println!(
-        "ours: init minus R alone: {:+.1} ms",
-        (ours.init.as_secs_f64() - r_alone.as_secs_f64()) * 1e3
+        "ours: init minus R alone as the runtime starts it: {:+.1} ms",
+        (ours.init.as_secs_f64() - r_alone_as_ours.as_secs_f64()) * 1e3
     );
     let growth = ours.rss_kib[1] as f64 - ours.rss_kib[0] as f64;
     println!(
@@ -119,6 +127,10 @@ fn main() {
             lambdr.init.as_secs_f64() / ours.init.as_secs_f64(),
             lambdr.per_event.as_secs_f64() / ours.per_event.as_secs_f64(),
             lambdr.rss_kib[1] as f64 / ours.rss_kib[1] as f64
+        );
+        println!(
+            "lambdr with huge pages / ours: init {:.2}x",
+            inits[2].as_secs_f64() / ours.init.as_secs_f64()
         );
     }
     println!();
@@ -214,22 +226,28 @@ fn conventions_config(task: &TaskRoot, conventions: Conventions) -> FunctionConf
     config
 }
 
+/// A function's configuration with the runtime's huge pages for R set in
+/// it, as a lambdr user could set them.
+fn on_huge_pages(mut config: FunctionConfig) -> FunctionConfig {
+    let (name, tunables) = chapter_12::environment_for_r()
+        .into_iter()
+        .find(|(name, _)| *name == "GLIBC_TUNABLES")
+        .expect("the runtime sets GLIBC_TUNABLES");
+    config.env.push((name.to_string(), tunables));
+    config
+}
+
 /// The median Init Duration of each configuration over fresh environments,
-/// and the median time R takes to start with nothing to do and exit, all
-/// taken in rounds: one of each per round.
-fn cold_starts(configs: &[FunctionConfig]) -> (Vec<Duration>, Duration) {
+/// and the median time R takes to start with nothing to do and exit, as
+/// `Rscript` starts it and as this runtime does; all taken in rounds: one
+/// of each per round.
+fn cold_starts(configs: &[FunctionConfig]) -> (Vec<Duration>, [Duration; 2]) {
     let mut inits = vec![Vec::new(); configs.len()];
-    let mut r_alone = Vec::new();
+    let mut r_alone = [Vec::new(), Vec::new()];
+    let as_the_runtime_starts_it = chapter_12::environment_for_r();
     for _ in 0..COLD_STARTS {
-        let started = Instant::now();
-        let status = Command::new("Rscript")
-            .args(["-e", "NULL"])
-            .envs(configs[0].env.iter().cloned())
-            .stdout(std::process::Stdio::null())
-            .status()
-            .expect("run Rscript");
-        assert!(status.success(), "Rscript -e NULL: {status}");
-        r_alone.push(started.elapsed());
+        r_alone[0].push(time_r_alone(&configs[0], &[]));
+        r_alone[1].push(time_r_alone(&configs[0], &as_the_runtime_starts_it));
         for (config, samples) in configs.iter().zip(&mut inits) {
             let lambda = LocalLambda::start(config.clone()).expect("start");
             let outcome = lambda
@@ -244,7 +262,31 @@ fn cold_starts(configs: &[FunctionConfig]) -> (Vec<Duration>, Duration) {
         samples.sort();
         samples[samples.len() / 2]
     };
-    (inits.into_iter().map(median).collect(), median(r_alone))
+    let [plain, as_ours] = r_alone;
+    (
+        inits.into_iter().map(median).collect(),
+        [median(plain), median(as_ours)],
+    )
+}
+
+/// `Rscript -e NULL`, timed from its start to its exit, with the
+/// function's environment and `extra` on top.
+fn time_r_alone(config: &FunctionConfig, extra: &[(&str, String)]) -> Duration {
+    let started = Instant::now();
+    let status = Command::new("Rscript")
+        .args(["-e", "NULL"])
+        .envs(config.env.iter().cloned())
+        .envs(extra.iter().cloned())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("run Rscript");
+    assert!(status.success(), "Rscript -e NULL: {status}");
+    started.elapsed()
+}
+
+/// A line of the table with an Init Duration alone.
+fn print_init(name: &str, init: Duration) {
+    println!("{name:<48} {:>9.1} ms", init.as_secs_f64() * 1e3);
 }
 
 /// One environment's time per event and memory after 1,000 and 10,000
@@ -265,7 +307,7 @@ fn measure_conventions(name: &str, config: FunctionConfig, init: Duration) -> Fi
         rss_kib: [at_1000, at_10000],
     };
     println!(
-        "{name:<40} {:>9.1} ms {:>9.2} ms {:>10} KiB {:>10} KiB",
+        "{name:<48} {:>9.1} ms {:>9.2} ms {:>10} KiB {:>10} KiB",
         figures.init.as_secs_f64() * 1e3,
         figures.per_event.as_secs_f64() * 1e3,
         at_1000,

@@ -160,3 +160,74 @@ fn an_event_reaches_r_unchanged() {
         format!("Echoing request: '{tricky}'").into_bytes()
     );
 }
+
+/// Why R's heap cannot be on transparent huge pages here, if it cannot:
+/// glibc learnt `glibc.malloc.hugetlb` in 2.35, and the kernel may have them
+/// off. `None` when they can be had.
+fn huge_pages_unavailable() -> Option<String> {
+    // SAFETY: gnu_get_libc_version(3) returns a static, NUL-terminated string.
+    let glibc = unsafe { std::ffi::CStr::from_ptr(libc::gnu_get_libc_version()) };
+    let glibc = glibc.to_string_lossy();
+    let minor = glibc
+        .strip_prefix("2.")
+        .and_then(|minor| minor.parse::<u32>().ok());
+    if minor.is_none_or(|minor| minor < 35) {
+        return Some(format!("glibc {glibc} has no glibc.malloc.hugetlb"));
+    }
+    let mode =
+        std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled").unwrap_or_default();
+    if !mode.contains("[always]") && !mode.contains("[madvise]") {
+        return Some(format!("transparent huge pages are off: {}", mode.trim()));
+    }
+    None
+}
+
+/// How much of the R worker's memory is on huge pages, after one event.
+fn r_huge_pages_kib(function: FunctionConfig) -> u64 {
+    let lambda = local_lambda::LocalLambda::start(function).expect("start");
+    harness::invoke_successfully(&lambda, r#"{"number": 9}"#);
+    let runtime = lambda.runtime_pid().expect("a running runtime");
+    let workers = chapter_14::measure::children(runtime);
+    assert_eq!(workers.len(), 1, "one R worker under the runtime");
+    let rollup = std::fs::read_to_string(format!("/proc/{}/smaps_rollup", workers[0])).unwrap();
+    let huge_pages = rollup
+        .lines()
+        .find_map(|line| line.strip_prefix("AnonHugePages:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("AnonHugePages in smaps_rollup");
+    lambda.shutdown();
+    huge_pages
+}
+
+#[test]
+fn r_gets_its_heap_on_huge_pages_unless_the_function_says_not() {
+    let test = "r_gets_its_heap_on_huge_pages_unless_the_function_says_not";
+    if !r_is_here(test) {
+        return;
+    }
+    if let Some(why) = huge_pages_unavailable() {
+        eprintln!("skipped {test}: {why}");
+        return;
+    }
+    let root = task(false);
+    let function = common::config(&root, "runtime.parity", "lambdr", "persistent");
+    let huge = r_huge_pages_kib(function.clone());
+    assert!(
+        huge >= 2048,
+        "R's heap should be on 2 MiB pages: {huge} KiB of them"
+    );
+    let mode = std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled").unwrap();
+    // With the kernel's "always", every process gets them, asked or not.
+    if mode.contains("[madvise]") {
+        let mut declined = function;
+        declined.env.push((
+            "GLIBC_TUNABLES".to_string(),
+            "glibc.malloc.hugetlb=0".to_string(),
+        ));
+        assert_eq!(
+            r_huge_pages_kib(declined),
+            0,
+            "the function's own tunable stands"
+        );
+    }
+}

@@ -56,8 +56,9 @@ pub fn tree_resident_kib(pid: u32) -> io::Result<u64> {
     Ok(total)
 }
 
-/// The live children of `pid`, from every thread's `children` file.
-fn children(pid: u32) -> Vec<u32> {
+/// The live children of `pid`, from every thread's `children` file: a
+/// runtime's worker processes, for their memory or their mappings.
+pub fn children(pid: u32) -> Vec<u32> {
     let Ok(threads) = fs::read_dir(format!("/proc/{pid}/task")) else {
         return Vec::new();
     };
