@@ -189,12 +189,8 @@ fn r_huge_pages_kib(function: FunctionConfig) -> u64 {
     let runtime = lambda.runtime_pid().expect("a running runtime");
     let workers = chapter_14::measure::children(runtime);
     assert_eq!(workers.len(), 1, "one R worker under the runtime");
-    let rollup = std::fs::read_to_string(format!("/proc/{}/smaps_rollup", workers[0])).unwrap();
-    let huge_pages = rollup
-        .lines()
-        .find_map(|line| line.strip_prefix("AnonHugePages:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("AnonHugePages in smaps_rollup");
+    let huge_pages = chapter_14::measure::proc_kib(workers[0], "smaps_rollup", "AnonHugePages")
+        .expect("the R worker's AnonHugePages");
     lambda.shutdown();
     huge_pages
 }
