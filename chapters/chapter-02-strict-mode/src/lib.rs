@@ -9,6 +9,7 @@
 use std::env::VarError;
 use std::fmt;
 
+// ANCHOR: startup-error
 /// Why the runtime cannot start, in words that say what to fix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StartupError {
@@ -18,8 +19,11 @@ pub enum StartupError {
     /// Set, but to nothing: `set -u` lets this through, and `cut` then
     /// finds no file and no function name.
     Empty(&'static str),
+    /// Set, but to bytes that are not UTF-8: bash would take them as they
+    /// are, and a Rust `String` cannot hold them.
     NotUnicode(&'static str),
 }
+// ANCHOR_END: startup-error
 
 impl fmt::Display for StartupError {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -44,6 +48,7 @@ impl std::error::Error for StartupError {}
 pub fn required_var(name: &'static str) -> Result<String, StartupError> {
     required_from(name, std::env::var(name))
 }
+// ANCHOR_END: required-var
 
 #[cfg(not(feature = "exercise"))]
 // ANCHOR: exercise
@@ -60,7 +65,6 @@ pub fn required_from(
     }
 }
 // ANCHOR_END: exercise
-// ANCHOR_END: required-var
 
 // ANCHOR: exercise-switch
 // The workbook's exercise 2: built with `--features exercise`, the reader's

@@ -10,6 +10,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+// ANCHOR: types
 /// The two halves of `_HANDLER`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Handler {
@@ -34,6 +35,7 @@ pub enum HandlerError {
     /// The script is not where `_HANDLER` says.
     MissingScript(PathBuf),
 }
+// ANCHOR_END: types
 
 impl fmt::Display for HandlerError {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -64,7 +66,6 @@ impl fmt::Display for HandlerError {
 impl std::error::Error for HandlerError {}
 
 #[cfg(not(feature = "exercise"))]
-// ANCHOR: parse
 // ANCHOR: exercise
 /// Splits `_HANDLER` at its first dot into the script and the function.
 pub fn parse_handler(handler: &str) -> Result<Handler, HandlerError> {
@@ -85,7 +86,6 @@ pub fn parse_handler(handler: &str) -> Result<Handler, HandlerError> {
     })
 }
 // ANCHOR_END: exercise
-// ANCHOR_END: parse
 
 // The workbook's exercise 3: built with `--features exercise`, the reader's
 // `parse_handler` (exercise/parse_handler.rs) stands in for the one above.

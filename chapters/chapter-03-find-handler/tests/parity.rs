@@ -53,9 +53,10 @@ fn the_tutorials_handler_is_found_alike() {
     let task = task_root();
     let (bash, rust) = both("function.handler", task.path());
     assert_eq!(bash, rust, "the chapter says they agree here");
-    assert_eq!(
-        bash.stdout,
-        "file: <task-root>/function.sh\nfunction: handler\n"
+    harness::claim_eq(
+        "both find function.sh",
+        bash.stdout.as_str(),
+        "file: <task-root>/function.sh\nfunction: handler\n",
     );
     snapshot(
         "handler_tutorial",
@@ -70,9 +71,10 @@ fn a_subfolder_is_found_alike() {
     let task = task_root();
     let (bash, rust) = both("lib/tools.run", task.path());
     assert_eq!(bash, rust, "the chapter says they agree here");
-    assert_eq!(
-        rust.stdout,
-        "file: <task-root>/lib/tools.sh\nfunction: run\n"
+    harness::claim_eq(
+        "a subfolder is part of the file",
+        rust.stdout.as_str(),
+        "file: <task-root>/lib/tools.sh\nfunction: run\n",
     );
 }
 
@@ -80,11 +82,11 @@ fn a_subfolder_is_found_alike() {
 fn with_two_dots_bash_drops_the_rest() {
     let task = task_root();
     let (bash, rust) = both("a.b.c", task.path());
-    assert_eq!(bash.stdout.lines().last(), Some("function: b"), "cut -f2");
-    assert_eq!(
+    harness::claim_eq("cut -f2", bash.stdout.lines().last(), Some("function: b"));
+    harness::claim_eq(
+        "everything after the first dot is the function",
         rust.stdout.lines().last(),
         Some("function: b.c"),
-        "everything after the first dot is the function"
     );
     snapshot("handler_two_dots", "_HANDLER=a.b.c", &bash, &rust);
 }
@@ -93,15 +95,22 @@ fn with_two_dots_bash_drops_the_rest() {
 fn without_a_dot_bash_uses_the_word_twice() {
     let task = task_root();
     let (bash, rust) = both("handler", task.path());
-    assert_eq!(
-        bash.status, 0,
-        "cut prints a line without the delimiter whole"
+    harness::claim_eq(
+        "cut prints a line without the delimiter whole",
+        bash.status,
+        0,
     );
-    assert_eq!(
-        bash.stdout,
-        "file: <task-root>/handler.sh\nfunction: handler\n"
+    harness::claim_eq(
+        "bash uses the word as file and function",
+        bash.stdout.as_str(),
+        "file: <task-root>/handler.sh\nfunction: handler\n",
     );
-    assert_eq!(rust.status, 1, "Rust refuses a handler without a dot");
+    harness::claim_eq("Rust refuses a handler without a dot", rust.status, 1);
+    assert!(
+        rust.stderr.contains("has no dot"),
+        "Rust says the dot is missing: {}",
+        rust.stderr
+    );
     snapshot("handler_no_dot", "_HANDLER=handler", &bash, &rust);
 }
 
@@ -116,8 +125,16 @@ fn empty_missing_and_dotted_paths_stop_both() {
         Some("../outside.handler"),
     ] {
         let (bash, rust) = both_with(handler, task.path());
-        assert_eq!((bash.status, rust.status), (1, 1), "{handler:?}");
-        assert_eq!((bash.stdout.as_str(), rust.stdout.as_str()), ("", ""));
+        harness::claim_eq(
+            &format!("both stop for {handler:?}"),
+            (bash.status, rust.status),
+            (1, 1),
+        );
+        harness::claim_eq(
+            "neither prints a file",
+            (bash.stdout.as_str(), rust.stdout.as_str()),
+            ("", ""),
+        );
         let case = handler.map_or("_HANDLER unset".to_string(), |handler| {
             format!("_HANDLER={handler:?}")
         });
@@ -132,16 +149,71 @@ fn empty_missing_and_dotted_paths_stop_both() {
 }
 
 #[test]
+fn an_empty_function_name_is_refused() {
+    let task = task_root();
+    let (bash, rust) = both("function.", task.path());
+    harness::claim_eq(
+        "bash loads function.sh and has no function to call; Rust refuses",
+        (bash.status, rust.status),
+        (0, 1),
+    );
+    assert!(
+        rust.stderr.contains("has an empty file or function name"),
+        "Rust says the function's name is empty: {}",
+        rust.stderr
+    );
+}
+
+#[test]
+fn names_and_paths_bash_takes_and_rust_refuses() {
+    let task = task_root();
+    // A hidden script `.sh` in a folder, which `lib/.handler` would load.
+    task.write("lib/.sh", "handler() { :; }\n");
+    let mut report = String::new();
+    let cases = [
+        (
+            "lib/.handler",
+            "does not name a file inside LAMBDA_TASK_ROOT",
+        ),
+        (
+            "lib//tools.run",
+            "does not name a file inside LAMBDA_TASK_ROOT",
+        ),
+    ];
+    for (handler, refusal) in cases {
+        let (bash, rust) = both(handler, task.path());
+        report.push_str(&side_by_side(
+            &format!("_HANDLER={handler:?}"),
+            &bash,
+            &rust,
+        ));
+        report.push('\n');
+        harness::claim_eq(
+            &format!("bash finds a script for {handler:?}; Rust refuses it"),
+            (bash.status, rust.status),
+            (0, 1),
+        );
+        assert!(
+            rust.stderr.contains(refusal),
+            "Rust says why {handler:?} is refused: {refusal}"
+        );
+    }
+    snapshot_settings().bind(|| insta::assert_snapshot!("handler_refused", report));
+}
+
+#[test]
 fn a_task_root_with_a_space_breaks_only_bash() {
     let task = task_root();
     let (bash, rust) = both("function.handler", &task.path().join("my task"));
-    assert_eq!(
-        bash.status, 1,
-        "the unquoted $LAMBDA_TASK_ROOT splits in two"
+    harness::claim_eq(
+        "the unquoted $LAMBDA_TASK_ROOT splits in two",
+        bash.status,
+        1,
     );
-    assert_eq!(
-        rust.stdout,
-        "file: <task-root>/my task/function.sh\nfunction: handler\n"
+    harness::claim_eq(
+        "Rust finds the script",
+        rust.stdout.as_str(),
+        "file: <task-root>/my task/function.sh\nfunction: handler\n",
     );
     snapshot(
         "handler_space_in_root",
@@ -154,10 +226,10 @@ fn a_task_root_with_a_space_breaks_only_bash() {
 #[test]
 fn the_demo_runs_with_no_set_up() {
     let demo = harness::run_demo(assert_cmd::cargo::cargo_bin!("chapter-03"));
-    assert_eq!(
+    harness::claim_eq(
+        "the demo refuses four handlers",
         demo.stdout.matches("refused").count(),
         4,
-        "the demo refuses four handlers"
     );
     snapshot_settings().bind(|| insta::assert_snapshot!("demo", demo.stdout));
 }

@@ -8,8 +8,10 @@
 
 use std::fmt;
 
+// ANCHOR: event-limit
 /// The largest event Lambda hands a runtime (6 MiB, the synchronous invoke limit).
 pub const EVENT_LIMIT: u64 = 6 * 1024 * 1024;
+// ANCHOR_END: event-limit
 
 // ANCHOR: agent
 /// The HTTP client for the Runtime API: one connection kept alive across
@@ -26,6 +28,7 @@ pub fn agent() -> ureq::Agent {
 }
 // ANCHOR_END: agent
 
+// ANCHOR: types
 /// The `next` URL for a Runtime API at `host:port`, built as the bash does.
 pub fn next_url(runtime_api: &str) -> String {
     format!("http://{runtime_api}/2018-06-01/runtime/invocation/next")
@@ -59,6 +62,7 @@ pub enum NextError {
     /// after the runtime reported an init error).
     Status { status: u16, body: String },
 }
+// ANCHOR_END: types
 
 impl fmt::Display for NextError {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -77,7 +81,6 @@ impl fmt::Display for NextError {
 impl std::error::Error for NextError {}
 
 #[cfg(not(feature = "exercise"))]
-// ANCHOR: next
 // ANCHOR: exercise
 /// Waits for the next event: the `curl -sS -LD "$HEADERS" .../next` of the bootstrap.
 pub fn next_invocation(
@@ -113,7 +116,6 @@ pub fn next_invocation(
     Ok(NextInvocation { headers, body })
 }
 // ANCHOR_END: exercise
-// ANCHOR_END: next
 
 // The workbook's exercise 4: built with `--features exercise`, the reader's
 // `next_invocation` (exercise/next_invocation.rs) stands in for the one above.

@@ -1,6 +1,8 @@
 //! Asking for work, bash beside Rust: both long-poll the same local Lambda
 //! for the same event, and show what they got.
 
+use std::io::{Read, Write};
+use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::thread;
@@ -93,7 +95,7 @@ fn without_a_runtime_api_both_stop() {
         &[],
     ));
     harness::exhibit_runs("AWS_LAMBDA_RUNTIME_API unset", &bash, &rust);
-    assert_eq!((bash.status, rust.status), (1, 1), "both stop");
+    harness::claim_eq("both stop", (bash.status, rust.status), (1, 1));
     assert!(
         bash.stderr
             .contains("AWS_LAMBDA_RUNTIME_API: unbound variable"),
@@ -118,9 +120,66 @@ fn with_nothing_listening_both_fail_with_the_reason() {
         &env,
     ));
     let shown = side_by_side("nothing listens at AWS_LAMBDA_RUNTIME_API", &bash, &rust);
-    assert_ne!(bash.status, 0);
-    assert_eq!(rust.status, 1, "Rust says why and exits 1");
+    assert_ne!(bash.status, 0, "curl fails to connect");
+    harness::claim_eq("Rust says why and exits 1", rust.status, 1);
     snapshot_settings().bind(|| insta::assert_snapshot!("next_refused", shown));
+}
+
+/// What Lambda answers a `next` it will not serve: after an init error, for
+/// one, `403` with an error document.
+const FORBIDDEN: &str = r#"{"errorMessage":"State transition from Ready to InvocationNext failed for runtime. Error: State transition is not allowed","errorType":"InvalidStateTransition"}"#;
+
+/// A server on loopback that answers every request with `403 Forbidden`
+/// and [`FORBIDDEN`], for `connections` connections; returns `host:port`.
+fn refusing_server(connections: usize) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    thread::spawn(move || {
+        for stream in listener.incoming().take(connections) {
+            let mut stream = stream.unwrap();
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let answer = format!(
+                "HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{FORBIDDEN}",
+                FORBIDDEN.len()
+            );
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    address
+}
+
+#[test]
+fn a_refusal_is_an_answer_not_an_event() {
+    let step_sh = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("step.sh");
+    let address = refusing_server(2);
+    let env = [("AWS_LAMBDA_RUNTIME_API", address.as_str())];
+    let bash = Ran::run(&mut clean_command(&step_sh, &env));
+    let rust = Ran::run(&mut clean_command(
+        assert_cmd::cargo::cargo_bin!("chapter-04-step"),
+        &env,
+    ));
+    let shown = side_by_side("the Runtime API answers next with 403", &bash, &rust);
+    harness::claim_eq(
+        "curl without -f takes the refusal for an event; Rust stops",
+        (bash.status, rust.status),
+        (0, 1),
+    );
+    assert!(
+        bash.stdout
+            .ends_with(&format!("== event ==\n{FORBIDDEN}\n")),
+        "bash's event is Lambda's refusal"
+    );
+    assert!(
+        rust.stderr
+            .contains("the Runtime API answered next with 403: {\"errorMessage\""),
+        "a status other than 200 is NextError::Status, with Lambda's words: {}",
+        rust.stderr
+    );
+    snapshot_settings().bind(|| insta::assert_snapshot!("next_forbidden", shown));
 }
 
 #[test]

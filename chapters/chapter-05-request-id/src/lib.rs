@@ -9,6 +9,7 @@
 
 use std::fmt;
 
+// ANCHOR: types
 /// The header that carries the request id.
 pub const REQUEST_ID_HEADER: &str = "Lambda-Runtime-Aws-Request-Id";
 
@@ -22,6 +23,7 @@ pub enum RequestIdError {
     /// A value that could not safely go into a URL path.
     Invalid(String),
 }
+// ANCHOR_END: types
 
 impl fmt::Display for RequestIdError {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -50,18 +52,20 @@ impl fmt::Display for RequestIdError {
 impl std::error::Error for RequestIdError {}
 
 #[cfg(not(feature = "exercise"))]
-// ANCHOR: request-id
 // ANCHOR: exercise
 /// The request id among `headers`: the one value of the header named
 /// exactly `Lambda-Runtime-Aws-Request-Id` in any case, checked to be safe
 /// in a URL path.
 pub fn request_id(headers: &[(String, String)]) -> Result<String, RequestIdError> {
-    let mut values: Vec<&str> = headers
-        .iter()
-        .filter(|(name, _)| name.eq_ignore_ascii_case(REQUEST_ID_HEADER))
-        .map(|(_, value)| value.trim())
-        .collect();
-    values.dedup();
+    // Each different value once, in the order they came: the same id sent
+    // twice is still one id.
+    let mut values: Vec<&str> = Vec::new();
+    for (name, value) in headers {
+        let value = value.trim();
+        if name.eq_ignore_ascii_case(REQUEST_ID_HEADER) && !values.contains(&value) {
+            values.push(value);
+        }
+    }
     let id = match values.as_slice() {
         [] => return Err(RequestIdError::Missing),
         [id] => *id,
@@ -80,7 +84,6 @@ pub fn request_id(headers: &[(String, String)]) -> Result<String, RequestIdError
     Ok(id.to_string())
 }
 // ANCHOR_END: exercise
-// ANCHOR_END: request-id
 
 // The workbook's exercise 5: built with `--features exercise`, the reader's
 // `request_id` (exercise/request_id.rs) stands in for the one above.

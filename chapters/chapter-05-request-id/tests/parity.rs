@@ -84,7 +84,11 @@ fn where_bash_and_rust_agree() {
         let (text, bash, rust) = run_case(&task, number, case);
         assert_eq!(bash, rust, "{}: the chapter says they agree", case.name);
         // The harness shows every UUID as a placeholder; this one is ID.
-        assert_eq!(bash.stdout, "request id: [<request-id-1>]\n");
+        harness::claim_eq(
+            "both print the id",
+            bash.stdout.as_str(),
+            "request id: [<request-id-1>]\n",
+        );
         report.push_str(&text);
         report.push('\n');
     }
@@ -103,11 +107,14 @@ fn where_the_pipeline_goes_wrong() {
     );
     let mut twice = lambda_headers(&id_line);
     twice.push("Lambda-Runtime-Aws-Request-Id: 0f4e-second".to_string());
+    let mut same_twice = lambda_headers(&id_line);
+    same_twice.push(format!("lambda-runtime-aws-request-id:  {ID}"));
     let mut missing = lambda_headers(&id_line);
     missing.remove(1);
     let cases = [
         case("the name inside another header's value", &spoof, "\r\n"),
         case("the header twice", &twice, "\r\n"),
+        case("the same id twice", &same_twice, "\r\n"),
         case(
             "a colon in the value",
             &lambda_headers("Lambda-Runtime-Aws-Request-Id: abc:def"),
@@ -121,26 +128,69 @@ fn where_the_pipeline_goes_wrong() {
         case("no request id at all", &missing, "\r\n"),
     ];
     // What the chapter says of each case: bash's status and output, and
-    // Rust's status, checked case by case before the snapshot is.
+    // what Rust prints (the id) or says (why there is none), checked case
+    // by case before the snapshot is.
     let printed = |id: &str| format!("request id: [{id}]\n");
     let claims = [
         (
-            (0, printed(r#"{"note""#), 0),
+            (0, printed(r#"{"note""#)),
+            Ok(()),
             "grep matched two lines; Rust reads the real one",
         ),
         (
-            (0, printed("<request-id-1>Lambda-Runtime-Aws-Request-Id"), 1),
+            (0, printed("<request-id-1>Lambda-Runtime-Aws-Request-Id")),
+            Err("2 different Lambda-Runtime-Aws-Request-Id headers"),
             "bash glues both lines; Rust refuses two ids",
         ),
-        ((0, printed("abc"), 1), "cut keeps the first field"),
-        ((0, printed("8476a536e9f4"), 1), "tr removed the space"),
-        ((1, String::new(), 1), "both stop; bash without a word"),
+        (
+            (0, printed("<request-id-1>lambda-runtime-aws-request-id")),
+            Ok(()),
+            "bash glues both lines; Rust takes the one id both name",
+        ),
+        (
+            (0, printed("abc")),
+            Err(r#""abc:def" is not a request id"#),
+            "cut keeps the first field",
+        ),
+        (
+            (0, printed("8476a536e9f4")),
+            Err(r#""8476a536 e9f4" is not a request id"#),
+            "tr removed the space",
+        ),
+        (
+            (1, String::new()),
+            Err("without a Lambda-Runtime-Aws-Request-Id header"),
+            "both stop; bash without a word",
+        ),
     ];
     let task = TaskRoot::new();
     let mut report = String::new();
-    for (number, (case, (outcome, claim))) in cases.iter().zip(claims).enumerate() {
+    for (number, (case, (bash_does, rust_does, claim))) in cases.iter().zip(claims).enumerate() {
         let (text, bash, rust) = run_case(&task, number, case);
-        assert_eq!((bash.status, bash.stdout, rust.status), outcome, "{claim}");
+        harness::claim_eq(
+            &format!("{}: {claim} (bash's status and output)", case.name),
+            (bash.status, bash.stdout.as_str()),
+            (bash_does.0, bash_does.1.as_str()),
+        );
+        match rust_does {
+            Ok(()) => harness::claim_eq(
+                &format!("{}: {claim} (Rust's status and output)", case.name),
+                (rust.status, rust.stdout.as_str()),
+                (0, printed("<request-id-1>").as_str()),
+            ),
+            Err(reason) => {
+                harness::claim_eq(
+                    &format!("{}: {claim} (Rust's status)", case.name),
+                    rust.status,
+                    1,
+                );
+                assert!(
+                    rust.stderr.contains(reason),
+                    "{}: Rust says why, with {reason:?}",
+                    case.name
+                );
+            }
+        }
         report.push_str(&text);
         report.push('\n');
     }

@@ -34,6 +34,7 @@ mapfile -d '' event
 "$2" "${event[0]-}""#;
 // ANCHOR_END: script
 
+// ANCHOR: types
 /// A handler written in shell: a script to source and a function in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShellHandler {
@@ -53,6 +54,7 @@ pub enum HandlerError {
     /// The handler was still running at its deadline, and was stopped.
     TimedOut,
 }
+// ANCHOR_END: types
 
 impl fmt::Display for HandlerError {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -89,7 +91,6 @@ impl ShellHandler {
     }
 
     #[cfg(not(feature = "exercise"))]
-    // ANCHOR: run
     // ANCHOR: exercise
     /// Runs the handler on one event, with `env` added to its environment
     /// (chapter 10 passes the invocation's context this way), and returns its
@@ -123,7 +124,6 @@ impl ShellHandler {
         Ok(without_trailing_newlines(output.stdout))
     }
     // ANCHOR_END: exercise
-    // ANCHOR_END: run
 }
 
 // The workbook's exercise 6: built with `--features exercise`, the reader's
@@ -159,6 +159,7 @@ pub fn memory_file(name: &CStr) -> io::Result<File> {
 }
 // ANCHOR_END: event-file
 
+// ANCHOR: helpers
 /// Waits for the handler to finish, or until `deadline`, when its whole
 /// process group is killed. Waiting happens on another thread, so the
 /// deadline is a timeout on a channel, not a loop that polls.
@@ -190,6 +191,7 @@ pub fn without_trailing_newlines(mut output: Vec<u8>) -> Vec<u8> {
     }
     output
 }
+// ANCHOR_END: helpers
 
 #[cfg(test)]
 mod tests {

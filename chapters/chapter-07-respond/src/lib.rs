@@ -8,6 +8,7 @@
 
 use std::fmt;
 
+// ANCHOR: types
 /// Where the response for `request_id` goes, for a Runtime API at `host:port`.
 pub fn response_url(runtime_api: &str, request_id: &str) -> String {
     format!("http://{runtime_api}/2018-06-01/runtime/invocation/{request_id}/response")
@@ -23,6 +24,7 @@ pub enum RespondError {
     /// environment is broken (the runtime should then exit).
     Refused { status: u16, body: String },
 }
+// ANCHOR_END: types
 
 impl fmt::Display for RespondError {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -42,7 +44,6 @@ impl fmt::Display for RespondError {
 impl std::error::Error for RespondError {}
 
 #[cfg(not(feature = "exercise"))]
-// ANCHOR: respond
 // ANCHOR: exercise
 /// Sends `response` for `request_id`, byte for byte.
 pub fn post_response(
@@ -76,7 +77,6 @@ pub fn accepted(
     }
 }
 // ANCHOR_END: exercise
-// ANCHOR_END: respond
 
 // The workbook's exercise 7: built with `--features exercise`, the reader's
 // `post_response` and `accepted` (exercise/post_response.rs) stand in for

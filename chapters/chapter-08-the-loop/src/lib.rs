@@ -64,6 +64,7 @@ pub fn runtime_api_from_env() -> Result<String, RuntimeError> {
     runtime_api_address(&value)
 }
 
+// ANCHOR: types
 /// Why the runtime stopped. Every one ends the process with exit status 1,
 /// as `set -e` ends the bash; Part II turns the ones Lambda should hear
 /// about into error reports.
@@ -77,6 +78,7 @@ pub enum RuntimeError {
     Run(chapter_06::HandlerError),
     Respond(chapter_07::RespondError),
 }
+// ANCHOR_END: types
 
 impl fmt::Display for RuntimeError {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -94,12 +96,14 @@ impl fmt::Display for RuntimeError {
 
 impl std::error::Error for RuntimeError {}
 
+// ANCHOR: runtime
 /// A runtime ready to serve: the handler found, the Runtime API located.
 pub struct Runtime {
     agent: ureq::Agent,
     runtime_api: String,
     handler: ShellHandler,
 }
+// ANCHOR_END: runtime
 
 impl Runtime {
     // ANCHOR: init
@@ -116,7 +120,6 @@ impl Runtime {
     // ANCHOR_END: init
 
     #[cfg(not(feature = "exercise"))]
-    // ANCHOR: one-turn
     // ANCHOR: exercise
     /// One turn of the loop: the next event (chapter 4), its request id
     /// (chapter 5), the handler's answer (chapter 6), sent back (chapter 7).
@@ -131,7 +134,6 @@ impl Runtime {
         post_response(&self.agent, &self.runtime_api, &id, &response).map_err(RuntimeError::Respond)
     }
     // ANCHOR_END: exercise
-    // ANCHOR_END: one-turn
 
     /// The loop: turn after turn, until something goes wrong.
     pub fn run(&self) -> RuntimeError {

@@ -59,7 +59,6 @@ impl ErrorReport {
 // ANCHOR_END: report
 
 #[cfg(not(feature = "exercise"))]
-// ANCHOR: post-error
 // ANCHOR: exercise
 /// POSTs `report` to `path` (under the Runtime API's version prefix), with
 /// the error type in `Lambda-Runtime-Function-Error-Type` as Lambda asks.
@@ -77,7 +76,6 @@ pub fn post_error(
     accepted(request.send(&report.document()[..]))
 }
 // ANCHOR_END: exercise
-// ANCHOR_END: post-error
 
 // The workbook's exercise 9: built with `--features exercise`, the reader's
 // `post_error` (exercise/post_error.rs) stands in for the one above.

@@ -68,7 +68,6 @@ impl Context {
     }
 
     #[cfg(not(feature = "exercise"))]
-    // ANCHOR: shell-env
     // ANCHOR: exercise
     /// The context as a shell handler receives it: each `Lambda-Runtime-*`
     /// header as a `LAMBDA_RUNTIME_*` variable, and the trace id where Lambda
@@ -102,7 +101,6 @@ impl Context {
         env
     }
     // ANCHOR_END: exercise
-    // ANCHOR_END: shell-env
 }
 
 // The workbook's exercise 10: built with `--features exercise`, the reader's

@@ -65,6 +65,7 @@ pub fn check(root: &Path, build_dir: &Path, crates: &[String]) -> Vec<Problem> {
         problems.extend(check_includes(&page, &raw, &page_dir));
         problems.extend(check_fences(&page, &raw));
         problems.extend(check_links(&page, &raw, &page_dir));
+        problems.extend(check_answers_after_the_turn(&page, &raw, &page_dir));
         all_text.push_str(&raw);
         pages.push((page, raw));
     }
@@ -137,6 +138,14 @@ struct Include {
 }
 
 fn includes(raw: &str) -> Vec<Include> {
+    includes_at(raw)
+        .into_iter()
+        .map(|(_, include)| include)
+        .collect()
+}
+
+/// Each include of the page with the byte offset where its directive starts.
+fn includes_at(raw: &str) -> Vec<(usize, Include)> {
     static PATTERN: OnceLock<Regex> = OnceLock::new();
     let pattern = PATTERN.get_or_init(|| {
         Regex::new(r"\{\{#(?:include|rustdoc_include)\s+([^}\s]+)\s*\}\}").expect("valid")
@@ -145,8 +154,9 @@ fn includes(raw: &str) -> Vec<Include> {
         .captures_iter(raw)
         .filter(|captures| !raw[..captures.get(0).expect("whole match").start()].ends_with('\\'))
         .map(|captures| {
+            let at = captures.get(0).expect("whole match").start();
             let target = &captures[1];
-            match target.split_once(':') {
+            let include = match target.split_once(':') {
                 Some((file, selector)) => Include {
                     file: file.to_string(),
                     selector: Some(selector.to_string()),
@@ -155,7 +165,8 @@ fn includes(raw: &str) -> Vec<Include> {
                     file: target.to_string(),
                     selector: None,
                 },
-            }
+            };
+            (at, include)
         })
         .collect()
 }
@@ -257,6 +268,117 @@ fn anchor_region(lines: &[&str], anchor: &str) -> Vec<String> {
         }
     }
     shown
+}
+
+/// The heading under which a page hands its step to the reader as an exercise.
+pub const YOUR_TURN: &str = "\n## Your turn\n";
+
+/// An exercise comes before its answer. On a page with a [`YOUR_TURN`],
+/// no include above the heading may show a line of an answer (the body of
+/// an `exercise` anchor's function in a chapter's source; the starters in
+/// `exercise/` folders hold only a `todo!()`), and an answer shown below it
+/// must sit inside a `<details>` block, folded until the reader opens it.
+fn check_answers_after_the_turn(page: &str, raw: &str, page_dir: &Path) -> Vec<Problem> {
+    let Some(turn) = raw.find(YOUR_TURN) else {
+        return Vec::new();
+    };
+    let mut problems = Vec::new();
+    for (at, include) in includes_at(raw) {
+        if include.file.contains("/exercise/") {
+            continue;
+        }
+        let Ok(text) = fs::read_to_string(page_dir.join(&include.file)) else {
+            continue; // check_includes names a missing file
+        };
+        let lines: Vec<&str> = text.lines().collect();
+        let answer = answer_lines(&lines);
+        let shown = included_lines(&lines, include.selector.as_deref());
+        let Some(first) = shown.iter().find(|line| answer.contains(line)) else {
+            continue;
+        };
+        let what = match &include.selector {
+            Some(selector) => format!("{}:{selector}", include.file),
+            None => include.file.clone(),
+        };
+        if at < turn {
+            problems.push(problem(
+                page,
+                format!(
+                    "includes {what} above \"Your turn\", which shows the exercise's answer (line {} of the file); show it after the turn, in a <details> block",
+                    first + 1
+                ),
+            ));
+        } else if !inside_details(&raw[turn..at]) {
+            problems.push(problem(
+                page,
+                format!("includes the exercise's answer ({what}) outside a <details> block"),
+            ));
+        }
+    }
+    problems
+}
+
+/// Whether text ending at some point leaves a `<details>` block open there.
+fn inside_details(before: &str) -> bool {
+    before.matches("<details").count() > before.matches("</details>").count()
+}
+
+/// The 0-based numbers of the lines that answer an exercise: in each
+/// `exercise` anchor, the lines after its first signature's `{`, less the
+/// anchor markers and lines that hold only braces.
+fn answer_lines(lines: &[&str]) -> BTreeSet<usize> {
+    let mut answer = BTreeSet::new();
+    let mut inside = false;
+    let mut in_body = false;
+    for (number, line) in lines.iter().enumerate() {
+        if anchor_marker(line, "ANCHOR_END:") == Some("exercise") {
+            (inside, in_body) = (false, false);
+        } else if anchor_marker(line, "ANCHOR:") == Some("exercise") {
+            inside = true;
+        } else if inside && !line.contains("ANCHOR") {
+            let code = line.trim();
+            let is_comment = code.starts_with("//") || code.starts_with("#[");
+            if in_body && !code.chars().all(|c| "{}();, ".contains(c)) {
+                answer.insert(number);
+            } else if !is_comment && code.ends_with('{') {
+                in_body = true;
+            }
+        }
+    }
+    answer
+}
+
+/// The anchor name after `marker` on a line, as mdBook reads it.
+fn anchor_marker<'a>(line: &'a str, marker: &str) -> Option<&'a str> {
+    let rest = line.split_once(marker)?.1.trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+        .unwrap_or(rest.len());
+    Some(&rest[..end])
+}
+
+/// The 0-based numbers of the lines an include with `selector` shows.
+fn included_lines(lines: &[&str], selector: Option<&str>) -> BTreeSet<usize> {
+    match selector {
+        None => (0..lines.len()).collect(),
+        Some(selector) if is_line_range(selector) => line_range(selector, lines.len())
+            .map(|(start, end)| (start..end).collect())
+            .unwrap_or_default(),
+        Some(anchor) => {
+            let mut inside = false;
+            let mut shown = BTreeSet::new();
+            for (number, line) in lines.iter().enumerate() {
+                if anchor_marker(line, "ANCHOR_END:") == Some(anchor) {
+                    inside = false;
+                } else if anchor_marker(line, "ANCHOR:") == Some(anchor) {
+                    inside = true;
+                } else if inside && !line.contains("ANCHOR") {
+                    shown.insert(number);
+                }
+            }
+            shown
+        }
+    }
 }
 
 /// A snapshot shown in the book must start its body on line 4: the header is
@@ -500,6 +622,7 @@ mod tests {
             .into_iter()
             .chain(check_fences("page.md", raw))
             .chain(check_links("page.md", raw, &dir))
+            .chain(check_answers_after_the_turn("page.md", raw, &dir))
             .map(|problem| problem.message)
             .collect();
         found.sort();
@@ -514,6 +637,47 @@ mod tests {
         assert_eq!(
             page_problems(raw, &[("code.rs", code)]),
             Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn an_exercises_answer_above_the_turn_is_a_problem() {
+        let code = "// ANCHOR: around\n/// Doc.\n// ANCHOR: exercise\n/// Adds.\npub fn add(a: u8, b: u8)\n    -> u8 {\n    a + b\n}\n// ANCHOR_END: exercise\n// ANCHOR_END: around\n";
+        let fence = |what: &str| format!("```rust,ignore\n{{{{#include {what}}}}}\n```\n");
+        let turn = "\n## Your turn\n\n";
+        let folded = |what: &str| {
+            format!(
+                "<details>\n<summary>Solution</summary>\n\n{}\n</details>\n",
+                fence(what)
+            )
+        };
+        let good = format!("# P\n{turn}{}", folded("code.rs:exercise"));
+        assert_eq!(
+            page_problems(&good, &[("code.rs", code)]),
+            Vec::<String>::new()
+        );
+        let above = format!("# P\n{}{turn}", fence("code.rs:around"));
+        assert_eq!(
+            page_problems(&above, &[("code.rs", code)]),
+            [
+                "includes code.rs:around above \"Your turn\", which shows the exercise's answer (line 7 of the file); show it after the turn, in a <details> block"
+            ]
+        );
+        let by_lines = format!("# P\n{}{turn}", fence("code.rs:6:8"));
+        assert_eq!(
+            page_problems(&by_lines, &[("code.rs", code)]).len(),
+            1,
+            "a line range too"
+        );
+        let signature_only = format!("# P\n{}{turn}", fence("code.rs:4:5"));
+        assert_eq!(
+            page_problems(&signature_only, &[("code.rs", code)]),
+            Vec::<String>::new()
+        );
+        let unfolded = format!("# P\n{turn}{}", fence("code.rs:exercise"));
+        assert_eq!(
+            page_problems(&unfolded, &[("code.rs", code)]),
+            ["includes the exercise's answer (code.rs:exercise) outside a <details> block"]
         );
     }
 

@@ -505,3 +505,27 @@ pub fn time_invocations(lambda: &LocalLambda, event: &str, count: usize) -> Dura
     }
     started.elapsed()
 }
+
+/// Asserts one claim a chapter makes about its runs: `got` (what bash, the
+/// Rust side, or both did) is `expected` (what the page says they do).
+/// Unlike `assert_eq!`, a failure names its sides, so that the workbook
+/// can show a reader which value came from the runs and which from the
+/// chapter:
+///
+/// ```text
+/// both stop
+///      the runs gave: (1, 101)
+///   the chapter says: (1, 1)
+/// ```
+#[track_caller]
+pub fn claim_eq<T: PartialEq + std::fmt::Debug>(claim: &str, got: T, expected: T) {
+    exhibit::install_report_hook();
+    if got != expected {
+        panic!("{claim}\n{GOT_LABEL}: {got:?}\n{EXPECTED_LABEL}: {expected:?}");
+    }
+}
+
+/// How a failed [`claim_eq`] labels what the runs gave.
+pub const GOT_LABEL: &str = "     the runs gave";
+/// How a failed [`claim_eq`] labels what the chapter says.
+pub const EXPECTED_LABEL: &str = "  the chapter says";

@@ -50,7 +50,10 @@ pub fn run(root: &Path, exercise: &Exercise) -> io::Result<Check> {
     let mut command = Command::new(std::env::var_os("CARGO").unwrap_or("cargo".into()));
     command
         .current_dir(root)
-        .args(["test", "--color", "never", "--no-fail-fast", "-p"])
+        // Cargo's messages as JSON: rustc's diagnostics come whole, each
+        // in one `rendered` field, instead of mixed with cargo's progress.
+        .args(["test", "--color", "never", "--message-format", "json"])
+        .args(["--no-fail-fast", "-p"])
         .arg(exercise.package())
         .args(["--features", "exercise"]);
     for test in exercise.tests {
@@ -73,7 +76,7 @@ pub fn run(root: &Path, exercise: &Exercise) -> io::Result<Check> {
     let stderr = String::from_utf8_lossy(&output.stderr);
     let (passed, failed) = test_lines(&stdout);
     if passed.is_empty() && failed.is_empty() {
-        return Ok(Check::DoesNotBuild(compiler_errors(&stderr)));
+        return Ok(Check::DoesNotBuild(first_compiler_error(&stdout, &stderr)));
     }
     let snapshots = root.join(exercise.folder).join("tests/snapshots");
     let mut failures: Vec<Failure> = failed
@@ -88,7 +91,7 @@ pub fn run(root: &Path, exercise: &Exercise) -> io::Result<Check> {
 }
 
 /// The exercise's test functions, in the order their files define them.
-fn test_order(root: &Path, exercise: &Exercise) -> Vec<String> {
+pub fn test_order(root: &Path, exercise: &Exercise) -> Vec<String> {
     let mut names = Vec::new();
     for test in exercise.tests {
         let path = root.join(exercise.folder).join(format!("tests/{test}.rs"));
@@ -124,38 +127,35 @@ fn test_lines(stdout: &str) -> (Vec<String>, Vec<String>) {
     (passed, failed)
 }
 
-/// rustc's errors from cargo's output, without cargo's progress lines
-/// (`Compiling ...`, right-aligned) and without warnings.
-fn compiler_errors(stderr: &str) -> String {
-    const PROGRESS: [&str; 8] = [
-        "Compiling",
-        "Checking",
-        "Finished",
-        "Running",
-        "Blocking",
-        "Building",
-        "Locking",
-        "Downloaded",
-    ];
-    let mut kept = Vec::new();
-    let mut in_error = false;
-    for line in stderr.lines() {
-        let first_word = line.split_whitespace().next().unwrap_or_default();
-        if line.starts_with(' ') && PROGRESS.contains(&first_word) {
-            in_error = false;
-        } else if !line.starts_with(' ') && !line.is_empty() {
-            // A diagnostic starts at the margin; only errors are the reader's to fix.
-            in_error = line.starts_with("error");
-        }
-        if in_error {
-            kept.push(line);
-        }
+/// rustc's first error, whole (its message, the lines it points at, the
+/// expected/found notes and its help), from cargo's JSON messages on
+/// `stdout`, and how many more there are. When rustc reported none (cargo
+/// could not resolve the package, say), cargo's own `stderr`, whole.
+fn first_compiler_error(stdout: &str, stderr: &str) -> String {
+    let errors: Vec<String> = stdout
+        .lines()
+        .filter(|line| line.starts_with('{'))
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|message| message["reason"] == "compiler-message")
+        .filter(|message| message["message"]["level"] == "error")
+        // rustc's closing summary ("aborting due to ...") has no place in the code.
+        .filter(|message| {
+            message["message"]["spans"]
+                .as_array()
+                .is_some_and(|spans| !spans.is_empty())
+        })
+        .filter_map(|message| message["message"]["rendered"].as_str().map(str::to_string))
+        .collect();
+    match errors.split_first() {
+        Some((first, [])) => first.trim_end().to_string(),
+        Some((first, rest)) => format!(
+            "{}\n\n(and {} more error{}; fix this one first, they often go with it)",
+            first.trim_end(),
+            rest.len(),
+            if rest.len() == 1 { "" } else { "s" }
+        ),
+        None => stderr.trim_end().to_string(),
     }
-    if kept.is_empty() {
-        // Not rustc's doing (cargo could not resolve the package, say): show it all.
-        return stderr.trim_end().to_string();
-    }
-    kept.join("\n").trim_end().to_string()
 }
 
 /// A folder for the harness's failure reports, removed when dropped.
@@ -306,11 +306,35 @@ mod tests {
     }
 
     #[test]
-    fn keeps_only_rustcs_errors() {
-        let stderr = "   Compiling ureq v3.5.2\n   Compiling chapter-02 v0.1.0\nerror[E0308]: mismatched types\n --> a.rs:2:5\n  |\n\nwarning: unused\n --> a.rs:1:1\n\nFor more information about this error, try `rustc --explain E0308`.\nerror: could not compile `chapter-02`\nwarning: build failed, waiting for other jobs to finish...\n";
+    fn keeps_rustcs_first_error_whole() {
+        let message = |level: &str, rendered: &str, spans: &str| {
+            serde_json::json!({
+                "reason": "compiler-message",
+                "message": {"level": level, "rendered": rendered, "spans": serde_json::from_str::<serde_json::Value>(spans).unwrap()},
+            })
+            .to_string()
+        };
+        let first = "error[E0308]: mismatched types\n --> a.rs:2:5\n  |\n2 |     \"x\"\n  |     ^^^ expected `String`, found `&str`\n";
+        let stdout = [
+            r#"{"reason":"compiler-artifact"}"#.to_string(),
+            message("warning", "warning: unused\n", "[{}]"),
+            message("error", first, "[{}]"),
+            message("error", "error[E0425]: cannot find value `y`\n", "[{}]"),
+            message("error", "error: aborting due to 2 previous errors\n", "[]"),
+            "running 0 tests".to_string(),
+        ]
+        .join("\n");
+        let shown = first_compiler_error(&stdout, "   Compiling chapter-02\n");
+        assert!(shown.starts_with(first.trim_end()), "{shown}");
+        assert!(shown.ends_with("(and 1 more error; fix this one first, they often go with it)"));
+        assert!(
+            !shown.contains("warning") && !shown.contains("aborting"),
+            "{shown}"
+        );
         assert_eq!(
-            compiler_errors(stderr),
-            "error[E0308]: mismatched types\n --> a.rs:2:5\n  |\n\nerror: could not compile `chapter-02`"
+            first_compiler_error("", "error: package `x` not found\n"),
+            "error: package `x` not found",
+            "cargo's own words when rustc said nothing"
         );
     }
 

@@ -220,12 +220,26 @@ pub fn solved_text(root: &Path, exercise: &Exercise) -> io::Result<String> {
     with_solution(&exercise_text, &solution).ok_or_else(|| missing(&exercise.file()))
 }
 
-/// The exercise's hints, in order.
-pub fn hints(root: &Path, exercise: &Exercise) -> io::Result<Vec<String>> {
+/// One of an exercise's hints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hint {
+    /// The hint, as the reader sees it.
+    pub text: String,
+    /// The checks (test functions of the chapter) it was written for: a
+    /// failed check is shown the first hint that names it.
+    pub for_tests: Vec<String>,
+}
+
+/// The line inside a hint's anchor that names the checks it is for; an
+/// HTML comment, so the book, which includes the hints, does not show it.
+const FOR_MARKER: &str = "<!-- for:";
+
+/// The exercise's hints, in order, from `hint-1` on.
+pub fn hints(root: &Path, exercise: &Exercise) -> io::Result<Vec<Hint>> {
     let text = fs::read_to_string(root.join(exercise.hints_file()))?;
-    let hints: Vec<String> = (1..)
+    let hints: Vec<Hint> = (1..)
         .map_while(|number| anchor_region(&text, &format!("hint-{number}")))
-        .map(|hint| hint.trim().to_string())
+        .map(|region| read_hint(&region))
         .collect();
     if hints.is_empty() {
         return Err(io::Error::other(format!(
@@ -234,6 +248,41 @@ pub fn hints(root: &Path, exercise: &Exercise) -> io::Result<Vec<String>> {
         )));
     }
     Ok(hints)
+}
+
+/// A hint's text and the checks its `<!-- for: a, b -->` line names.
+fn read_hint(region: &str) -> Hint {
+    let mut for_tests = Vec::new();
+    let mut text = String::new();
+    for line in region.lines() {
+        match line.trim().strip_prefix(FOR_MARKER) {
+            Some(names) => for_tests.extend(
+                names
+                    .trim_end_matches("-->")
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|name| !name.is_empty())
+                    .map(str::to_string),
+            ),
+            None => {
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+    }
+    Hint {
+        text: text.trim().to_string(),
+        for_tests,
+    }
+}
+
+/// The number (from 1) of the hint written for the failed check `test`:
+/// the first that names it, or hint 1 when none does.
+pub fn hint_for(hints: &[Hint], test: &str) -> usize {
+    hints
+        .iter()
+        .position(|hint| hint.for_tests.iter().any(|name| name == test))
+        .map_or(1, |index| index + 1)
 }
 
 #[cfg(test)]
@@ -262,6 +311,20 @@ mod tests {
     }
 
     #[test]
+    fn a_hint_names_its_checks_and_a_check_finds_its_hint() {
+        let hint = read_hint("<!-- for: a_test, another -->\nLook at `x`.\n");
+        assert_eq!(hint.text, "Look at `x`.");
+        assert_eq!(hint.for_tests, ["a_test", "another"]);
+        let hints = [
+            read_hint("First.\n"),
+            hint,
+            read_hint("<!-- for: another -->\nThird.\n"),
+        ];
+        assert_eq!(hint_for(&hints, "another"), 2, "the first that names it");
+        assert_eq!(hint_for(&hints, "unnamed"), 1);
+    }
+
+    #[test]
     fn every_exercise_is_in_the_tree_with_hints_and_a_solution() {
         let root = find_root(Path::new(env!("CARGO_MANIFEST_DIR"))).expect("the workspace");
         for exercise in EXERCISES {
@@ -273,7 +336,24 @@ mod tests {
             );
             assert!(!untouched(&solved), "the solution has no todo!()");
             assert!(!solved.contains(EXERCISE_SWITCH), "{}", exercise.file());
-            assert!(hints(&root, exercise).unwrap().len() >= 2);
+            let hints = hints(&root, exercise).unwrap();
+            assert!(hints.len() >= 2, "{}", exercise.hints_file());
+            for test in check::test_order(&root, exercise) {
+                assert!(
+                    hints.iter().any(|hint| hint.for_tests.contains(&test)),
+                    "no hint in {} is for the check {test}",
+                    exercise.hints_file()
+                );
+            }
+            for hint in &hints {
+                for test in &hint.for_tests {
+                    assert!(
+                        check::test_order(&root, exercise).contains(test),
+                        "{} names {test}, which is not one of its checks",
+                        exercise.hints_file()
+                    );
+                }
+            }
             let page = fs::read_to_string(root.join(exercise.page)).unwrap();
             assert!(page.contains("## Your turn"), "{}", exercise.page);
             assert!(

@@ -96,7 +96,7 @@ fn exercise_text(root: &Path, exercise: &Exercise) -> Result<String, String> {
 fn checked(root: &Path, exercise: &Exercise) -> Result<(String, Status), String> {
     let hints = hints(root, exercise).map_err(|error| error.to_string())?;
     let check = check::run(root, exercise).map_err(|error| format!("cannot run cargo: {error}"))?;
-    Ok((report(exercise, &check, &hints[0]), Status::of(&check)))
+    Ok((report(exercise, &check, &hints), Status::of(&check)))
 }
 
 /// The check in full; exit status 0 when it passes.
@@ -135,7 +135,7 @@ fn hint(root: &Path, exercise: &Exercise, which: &str) -> ExitCode {
         "exercise {}, hint {number} of {}:\n\n{}",
         exercise.chapter,
         hints.len(),
-        hints[number - 1]
+        hints[number - 1].text
     );
     if number < hints.len() {
         println!(

@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use crate::Exercise;
 use crate::check::{Check, Failure};
+use crate::{Exercise, Hint, hint_for};
 
 /// Where an exercise stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,8 +50,8 @@ pub fn status_line(exercise: &Exercise, status: &Status) -> String {
 fn summary(failure: &Failure) -> String {
     let (name, other) = match (&failure.expected, &failure.exhibit) {
         (Some(expected), _) => ("the chapter's code", expected.as_str()),
-        (None, Some(exhibit)) => ("bash", exhibit.bash.as_str()),
-        (None, None) => ("", ""),
+        (None, Some(exhibit)) if compares_the_runs(failure) => ("bash", exhibit.bash.as_str()),
+        _ => ("", ""),
     };
     match &failure.exhibit {
         Some(exhibit) => match first_difference(name, other, &exhibit.rust) {
@@ -63,8 +63,8 @@ fn summary(failure: &Failure) -> String {
 }
 
 /// The whole report of a check: the verdict, the first failure in full,
-/// the other failures by name, and the first hint.
-pub fn report(exercise: &Exercise, check: &Check, hint: &str) -> String {
+/// the other failures by name, and the hint written for the first failure.
+pub fn report(exercise: &Exercise, check: &Check, hints: &[Hint]) -> String {
     let heading = format!("exercise {}, {}", exercise.chapter, exercise.title);
     let (passed, failures) = match check {
         Check::DoesNotBuild(errors) => {
@@ -89,12 +89,32 @@ pub fn report(exercise: &Exercise, check: &Check, hint: &str) -> String {
             out.push_str(&format!("  {}\n", summary(failure)));
         }
     }
-    out.push_str(&format!(
-        "\nhint: {}\n(more hints: cargo run -p workbook -- hint {} 2)\n",
-        hint.replace('\n', "\n  "),
-        exercise.chapter
-    ));
+    out.push_str(&hint_lines(exercise, hints, &first.test));
     out
+}
+
+/// The hint for the failed check `test`, and where the others are.
+fn hint_lines(exercise: &Exercise, hints: &[Hint], test: &str) -> String {
+    let number = hint_for(hints, test);
+    let Some(hint) = hints.get(number - 1) else {
+        return String::new();
+    };
+    let others = match (number, hints.len()) {
+        (_, 1) => String::new(),
+        (1, _) => format!(
+            "(more hints: cargo run -p workbook -- hint {} 2)\n",
+            exercise.chapter
+        ),
+        (_, total) => format!(
+            "(all {total} hints, from the first: cargo run -p workbook -- hint {} 1)\n",
+            exercise.chapter
+        ),
+    };
+    format!(
+        "\nhint {number} of {}, for this check:\n  {}\n{others}",
+        hints.len(),
+        hint.text.replace('\n', "\n  ")
+    )
 }
 
 /// One failure in full.
@@ -115,7 +135,10 @@ fn show_failure(failure: &Failure) -> String {
             difference.unwrap_or_default()
         ));
     } else {
-        if let Some(difference) = first_difference("bash", &exhibit.bash, &exhibit.rust) {
+        let difference = compares_the_runs(failure)
+            .then(|| first_difference("bash", &exhibit.bash, &exhibit.rust))
+            .flatten();
+        if let Some(difference) = difference {
             out.push_str(&format!(
                 "  bash and your code first differ at {difference}\n"
             ));
@@ -145,8 +168,20 @@ fn show_failure(failure: &Failure) -> String {
     out
 }
 
+/// Whether the failed check said bash and the Rust side should agree (a
+/// bare `assert_eq!` of the two runs): only then is where they first
+/// differ the mistake. A named claim may expect them to differ.
+fn compares_the_runs(failure: &Failure) -> bool {
+    failure
+        .message
+        .starts_with("assertion `left == right` failed")
+}
+
 /// An assertion's message without libtest's framing: the test's own words,
-/// and the two values when they are short enough to read at a glance.
+/// and, from a [`harness::claim_eq`], its two values, each under the label
+/// that says whose it is, when they are short enough to read at a glance.
+/// A bare `assert_eq!`'s `left` and `right` are left out: they do not say
+/// which is the reader's, and the case's two runs are shown in full anyway.
 fn check_words(message: &str) -> String {
     let mut lines = message.lines();
     let first = lines.next().unwrap_or_default();
@@ -154,17 +189,19 @@ fn check_words(message: &str) -> String {
         .strip_prefix("assertion `left == right` failed: ")
         .or_else(|| first.strip_prefix("assertion failed: "))
         .unwrap_or(first);
-    let values: Vec<(&str, &str)> = lines
-        .filter_map(|line| match line.trim_start().split_once(": ") {
-            Some((label @ ("left" | "right"), value)) => Some((label, value)),
-            _ => None,
+    let labels = [harness::GOT_LABEL, harness::EXPECTED_LABEL];
+    let values: Vec<&str> = lines
+        .filter(|line| {
+            labels
+                .iter()
+                .any(|label| line.starts_with(&format!("{label}: ")))
         })
         .collect();
     let mut out = words.to_string();
     // Both or neither: one value alone says nothing.
-    if values.iter().all(|(_, value)| value.len() <= 100) {
-        for (label, value) in values {
-            out.push_str(&format!("\n    {label:>5}: {value}"));
+    if values.len() == 2 && values.iter().all(|line| line.len() <= 120) {
+        for line in values {
+            out.push_str(&format!("\n  {line}"));
         }
     }
     out
@@ -295,11 +332,18 @@ mod tests {
 
     #[test]
     fn keeps_the_checks_words_and_short_values() {
-        let message =
-            "assertion `left == right` failed: both stop\n  left: (1, 101)\n right: (1, 1)";
+        let claimed = std::panic::catch_unwind(|| harness::claim_eq("both stop", (1, 101), (1, 1)))
+            .expect_err("the claim fails");
+        let message = claimed.downcast_ref::<String>().unwrap();
         assert_eq!(
             check_words(message),
-            "both stop\n     left: (1, 101)\n    right: (1, 1)"
+            "both stop\n       the runs gave: (1, 101)\n    the chapter says: (1, 1)"
+        );
+        let bare = "assertion `left == right` failed: both stop\n  left: (1, 101)\n right: (1, 1)";
+        assert_eq!(
+            check_words(bare),
+            "both stop",
+            "left and right name no side"
         );
     }
 

@@ -149,7 +149,7 @@ fn every_untouched_exercise_fails_with_the_friendly_report() {
             "checks pass\n",
             "\n✗ ",
             "  the check: ",
-            "\nhint: ",
+            ", for this check:\n  ",
             "not yet implemented",
         ] {
             assert!(report.contains(part), "no {part:?} in:\n{report}");
@@ -238,6 +238,74 @@ fn a_half_done_exercise_is_shown_where_it_differs_and_listed_as_failing() {
     snapshot_settings().bind(|| insta::assert_snapshot!("list", list));
 }
 
+/// Three mistakes a reader can make that the chapters' own step binaries
+/// show to differ from the chapters' code: each must fail its check, with
+/// the case that shows it named.
+const WRONG_CODES: [(u8, &str, &str); 3] = [
+    (
+        2,
+        // A variable that is set, but not UTF-8, taken for one not set.
+        r#"match value {
+        Ok(value) if value.is_empty() => Err(StartupError::Empty(name)),
+        Ok(value) => Ok(value),
+        Err(_) => Err(StartupError::Unset(name)),
+    }"#,
+        "✗ a_handler_that_is_not_utf8_is_named_not_taken_for_unset\n  case: _HANDLER not UTF-8\n",
+    ),
+    (
+        3,
+        // Refused only when it starts with `/`: `lib/` passes for a file.
+        r#"let Some((file, function)) = handler.split_once('.') else {
+        return Err(HandlerError::NoDot(handler.to_string()));
+    };
+    if file.is_empty() || function.is_empty() {
+        return Err(HandlerError::EmptyPart(handler.to_string()));
+    }
+    if file.starts_with('/') {
+        return Err(HandlerError::NotRelative(handler.to_string()));
+    }
+    Ok(Handler { file: file.to_string(), function: function.to_string() })"#,
+        "✗ names_and_paths_bash_takes_and_rust_refuses\n  case: _HANDLER=\"lib/.handler\"\n",
+    ),
+    (
+        5,
+        // The same id sent twice taken for two ids.
+        r#"let values: Vec<&str> = headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case(REQUEST_ID_HEADER))
+        .map(|(_, value)| value.trim())
+        .collect();
+    match values.as_slice() {
+        [] => Err(RequestIdError::Missing),
+        [id] if !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') => Ok(id.to_string()),
+        [id] => Err(RequestIdError::Invalid(id.to_string())),
+        _ => Err(RequestIdError::Conflicting(values.iter().map(|v| v.to_string()).collect())),
+    }"#,
+        "✗ where_the_pipeline_goes_wrong\n  case: the same id twice\n",
+    ),
+];
+
+#[test]
+fn wrong_code_fails_its_check_at_the_case_that_shows_it() {
+    let sandbox = sandbox();
+    for (number, body, shown) in WRONG_CODES {
+        let exercise = workbook::exercise(number).unwrap();
+        sandbox.write_body(exercise, body);
+        let (status, report) = sandbox.run(&["check", &number.to_string()]);
+        assert_eq!(status, 1, "exercise {number}'s wrong code fails:\n{report}");
+        assert!(report.contains(shown), "no {shown:?} in:\n{report}");
+        assert!(
+            report.contains(", for this check:\n  "),
+            "the hint for that check:\n{report}"
+        );
+        assert!(
+            !report.contains("left:"),
+            "sides named, not left and right:\n{report}"
+        );
+    }
+    assert_eq!(sandbox.pending_snapshots(), Vec::<PathBuf>::new());
+}
+
 #[test]
 fn code_that_does_not_compile_is_shown_rustcs_errors() {
     let sandbox = sandbox();
@@ -252,6 +320,10 @@ fn code_that_does_not_compile_is_shown_rustcs_errors() {
     assert!(
         report.contains("error[E0308]: mismatched types"),
         "{report}"
+    );
+    assert!(
+        report.contains("expected `Result<String, RequestIdError>`, found `usize`"),
+        "rustc's expected/found line is kept:\n{report}"
     );
     assert!(
         report.contains("--> chapters/chapter-05-request-id/exercise/request_id.rs:"),
