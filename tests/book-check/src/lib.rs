@@ -291,7 +291,7 @@ fn check_answers_after_the_turn(page: &str, raw: &str, page_dir: &Path) -> Vec<P
             continue; // check_includes names a missing file
         };
         let lines: Vec<&str> = text.lines().collect();
-        let answer = answer_lines(&lines);
+        let answer = answer_lines(&lines, include.file.ends_with(".rs"));
         let shown = included_lines(&lines, include.selector.as_deref());
         let Some(first) = shown.iter().find(|line| answer.contains(line)) else {
             continue;
@@ -324,21 +324,26 @@ fn inside_details(before: &str) -> bool {
 }
 
 /// The 0-based numbers of the lines that answer an exercise: in each
-/// `exercise` anchor, the lines after its first signature's `{`, less the
-/// anchor markers and lines that hold only braces.
-fn answer_lines(lines: &[&str]) -> BTreeSet<usize> {
+/// `exercise` anchor of Rust, the lines after its first signature's `{`,
+/// less the anchor markers and lines that hold only braces; in a script
+/// (exercise 1's bash), every line of the anchor that is not a comment.
+fn answer_lines(lines: &[&str], rust: bool) -> BTreeSet<usize> {
     let mut answer = BTreeSet::new();
     let mut inside = false;
-    let mut in_body = false;
+    let mut in_body = !rust;
     for (number, line) in lines.iter().enumerate() {
         if anchor_marker(line, "ANCHOR_END:") == Some("exercise") {
-            (inside, in_body) = (false, false);
+            (inside, in_body) = (false, !rust);
         } else if anchor_marker(line, "ANCHOR:") == Some("exercise") {
             inside = true;
         } else if inside && !line.contains("ANCHOR") {
             let code = line.trim();
-            let is_comment = code.starts_with("//") || code.starts_with("#[");
-            if in_body && !code.chars().all(|c| "{}();, ".contains(c)) {
+            let is_comment = if rust {
+                code.starts_with("//") || code.starts_with("#[")
+            } else {
+                code.starts_with('#')
+            };
+            if in_body && (rust || !is_comment) && !code.chars().all(|c| "{}();, ".contains(c)) {
                 answer.insert(number);
             } else if !is_comment && code.ends_with('{') {
                 in_body = true;

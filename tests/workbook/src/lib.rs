@@ -26,14 +26,24 @@ pub struct Exercise {
     pub title: &'static str,
     /// The chapter's crate folder, from the workspace root.
     pub folder: &'static str,
-    /// The function the reader writes.
+    /// What the reader writes, as the page names it.
     pub function: &'static str,
-    /// The chapter's file that holds the solution, in its `exercise` anchor.
-    pub solution_file: &'static str,
+    /// The files the reader edits, the first the one to start from.
+    pub files: &'static [ExerciseFile],
     /// The chapter's integration tests that make up the check.
     pub tests: &'static [&'static str],
     /// The book's page, where "Your turn" explains the exercise.
     pub page: &'static str,
+}
+
+/// One file of an exercise.
+#[derive(Debug)]
+pub struct ExerciseFile {
+    /// Its name in the chapter's `exercise/` folder.
+    pub name: &'static str,
+    /// The chapter's file, from the chapter's folder, that holds the
+    /// solution in its `exercise` anchor.
+    pub solution: &'static str,
 }
 
 /// Every exercise, in the book's order.
@@ -43,7 +53,10 @@ pub const EXERCISES: &[Exercise] = &[
         title: "strict mode",
         folder: "chapters/chapter-02-strict-mode",
         function: "required_from",
-        solution_file: "src/lib.rs",
+        files: &[ExerciseFile {
+            name: "required_from.rs",
+            solution: "src/lib.rs",
+        }],
         tests: &["parity"],
         page: "book/strict-mode.md",
     },
@@ -52,7 +65,10 @@ pub const EXERCISES: &[Exercise] = &[
         title: "finding the handler",
         folder: "chapters/chapter-03-find-handler",
         function: "parse_handler",
-        solution_file: "src/lib.rs",
+        files: &[ExerciseFile {
+            name: "parse_handler.rs",
+            solution: "src/lib.rs",
+        }],
         tests: &["parity"],
         page: "book/find-handler.md",
     },
@@ -61,7 +77,10 @@ pub const EXERCISES: &[Exercise] = &[
         title: "asking for work",
         folder: "chapters/chapter-04-next-event",
         function: "next_invocation",
-        solution_file: "src/lib.rs",
+        files: &[ExerciseFile {
+            name: "next_invocation.rs",
+            solution: "src/lib.rs",
+        }],
         tests: &["parity"],
         page: "book/next-event.md",
     },
@@ -70,7 +89,10 @@ pub const EXERCISES: &[Exercise] = &[
         title: "the request id",
         folder: "chapters/chapter-05-request-id",
         function: "request_id",
-        solution_file: "src/lib.rs",
+        files: &[ExerciseFile {
+            name: "request_id.rs",
+            solution: "src/lib.rs",
+        }],
         tests: &["parity"],
         page: "book/request-id.md",
     },
@@ -79,7 +101,10 @@ pub const EXERCISES: &[Exercise] = &[
         title: "running the handler",
         folder: "chapters/chapter-06-run-handler",
         function: "run_with",
-        solution_file: "src/lib.rs",
+        files: &[ExerciseFile {
+            name: "run_with.rs",
+            solution: "src/lib.rs",
+        }],
         tests: &["parity"],
         page: "book/run-handler.md",
     },
@@ -88,7 +113,10 @@ pub const EXERCISES: &[Exercise] = &[
         title: "answering",
         folder: "chapters/chapter-07-respond",
         function: "post_response",
-        solution_file: "src/lib.rs",
+        files: &[ExerciseFile {
+            name: "post_response.rs",
+            solution: "src/lib.rs",
+        }],
         tests: &["parity"],
         page: "book/respond.md",
     },
@@ -97,16 +125,40 @@ pub const EXERCISES: &[Exercise] = &[
         title: "the whole loop",
         folder: "chapters/chapter-08-the-loop",
         function: "serve_one",
-        solution_file: "src/lib.rs",
+        files: &[ExerciseFile {
+            name: "serve_one.rs",
+            solution: "src/lib.rs",
+        }],
         tests: &["parity"],
         page: "book/the-loop.md",
+    },
+    Exercise {
+        chapter: 1,
+        title: "repairing the bash",
+        folder: "chapters/chapter-01-whole-picture",
+        function: "bootstrap and function.sh",
+        files: &[
+            ExerciseFile {
+                name: "bootstrap",
+                solution: "repaired/bootstrap",
+            },
+            ExerciseFile {
+                name: "function.sh",
+                solution: "repaired/function.sh",
+            },
+        ],
+        tests: &["repaired"],
+        page: "book/repair-the-bash.md",
     },
     Exercise {
         chapter: 9,
         title: "when things go wrong",
         folder: "chapters/chapter-09-errors",
         function: "post_error",
-        solution_file: "src/lib.rs",
+        files: &[ExerciseFile {
+            name: "post_error.rs",
+            solution: "src/lib.rs",
+        }],
         tests: &["errors"],
         page: "book/errors.md",
     },
@@ -115,7 +167,10 @@ pub const EXERCISES: &[Exercise] = &[
         title: "the context",
         folder: "chapters/chapter-10-context",
         function: "shell_env",
-        solution_file: "src/lib.rs",
+        files: &[ExerciseFile {
+            name: "shell_env.rs",
+            solution: "src/lib.rs",
+        }],
         tests: &["context"],
         page: "book/context.md",
     },
@@ -127,9 +182,18 @@ impl Exercise {
         format!("chapter-{:02}", self.chapter)
     }
 
-    /// The file the reader edits, from the workspace root.
+    /// The file the reader starts from, from the workspace root.
     pub fn file(&self) -> String {
-        format!("{}/exercise/{}.rs", self.folder, self.function)
+        self.path_of(&self.files[0])
+    }
+
+    /// Every file the reader edits, from the workspace root.
+    pub fn paths(&self) -> Vec<String> {
+        self.files.iter().map(|file| self.path_of(file)).collect()
+    }
+
+    fn path_of(&self, file: &ExerciseFile) -> String {
+        format!("{}/exercise/{}", self.folder, file.name)
     }
 
     /// The exercise's hints, from the workspace root.
@@ -161,6 +225,35 @@ pub fn find_root(start: &Path) -> Option<PathBuf> {
 pub fn untouched(text: &str) -> bool {
     text.lines()
         .any(|line| line.trim_start().starts_with("todo!("))
+}
+
+/// Whether the reader has not started `exercise`: every Rust file still
+/// holds its `todo!()`, and every other file (exercise 1's bash) still has
+/// the code of the bash original's file of the same name, comments aside.
+pub fn not_started(root: &Path, exercise: &Exercise) -> io::Result<bool> {
+    for path in exercise.paths() {
+        let text = fs::read_to_string(root.join(&path))?;
+        let as_handed_out = if path.ends_with(".rs") {
+            untouched(&text)
+        } else {
+            let name = Path::new(&path).file_name().unwrap_or_default();
+            let original = fs::read_to_string(root.join("chapters/bash-original").join(name))?;
+            code_lines(&text) == code_lines(&original)
+        };
+        if !as_handed_out {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// A shell script's lines that do something: not blank, not comments.
+fn code_lines(script: &str) -> Vec<&str> {
+    script
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .collect()
 }
 
 /// The lines between `ANCHOR: name` and `ANCHOR_END: name`, as mdBook
@@ -201,23 +294,29 @@ pub fn with_solution(exercise_text: &str, solution: &str) -> Option<String> {
     Some(exercise_text.replacen(&starter, solution, 1))
 }
 
-/// The exercise file with the chapter's own code in it, built from the
-/// files at `root`.
-pub fn solved_text(root: &Path, exercise: &Exercise) -> io::Result<String> {
-    let exercise_text = fs::read_to_string(root.join(exercise.file()))?;
-    let solution_path = root.join(exercise.folder).join(exercise.solution_file);
-    let chapter_text = fs::read_to_string(&solution_path)?;
+/// Each of the exercise's files with the chapter's own code in it, built
+/// from the files at `root`: (path from the root, text).
+pub fn solved_files(root: &Path, exercise: &Exercise) -> io::Result<Vec<(String, String)>> {
     let missing = |what: &str| io::Error::other(format!("no `exercise` anchor in {what}"));
-    let solution = anchor_region(&chapter_text, "exercise")
-        .ok_or_else(|| missing(&solution_path.display().to_string()))?;
-    // The switch that takes the chapter's item out in exercise builds is
-    // not part of the solution.
-    let solution: String = solution
-        .lines()
-        .filter(|line| line.trim() != EXERCISE_SWITCH)
-        .map(|line| format!("{line}\n"))
-        .collect();
-    with_solution(&exercise_text, &solution).ok_or_else(|| missing(&exercise.file()))
+    let mut solved = Vec::new();
+    for file in exercise.files {
+        let path = exercise.path_of(file);
+        let exercise_text = fs::read_to_string(root.join(&path))?;
+        let solution_path = root.join(exercise.folder).join(file.solution);
+        let chapter_text = fs::read_to_string(&solution_path)?;
+        let solution = anchor_region(&chapter_text, "exercise")
+            .ok_or_else(|| missing(&solution_path.display().to_string()))?;
+        // The switch that takes the chapter's item out in exercise builds is
+        // not part of the solution.
+        let solution: String = solution
+            .lines()
+            .filter(|line| line.trim() != EXERCISE_SWITCH)
+            .map(|line| format!("{line}\n"))
+            .collect();
+        let text = with_solution(&exercise_text, &solution).ok_or_else(|| missing(&path))?;
+        solved.push((path, text));
+    }
+    Ok(solved)
 }
 
 /// One of an exercise's hints.
@@ -310,6 +409,10 @@ mod tests {
         assert!(!untouched(&solved));
     }
 
+    fn is_ci() -> bool {
+        std::env::var("CI").is_ok_and(|value| !value.is_empty() && value != "false" && value != "0")
+    }
+
     #[test]
     fn a_hint_names_its_checks_and_a_check_finds_its_hint() {
         let hint = read_hint("<!-- for: a_test, another -->\nLook at `x`.\n");
@@ -328,14 +431,21 @@ mod tests {
     fn every_exercise_is_in_the_tree_with_hints_and_a_solution() {
         let root = find_root(Path::new(env!("CARGO_MANIFEST_DIR"))).expect("the workspace");
         for exercise in EXERCISES {
-            let solved = solved_text(&root, exercise).unwrap();
             assert!(
-                solved.contains(&format!("pub fn {}", exercise.function)),
+                not_started(&root, exercise).unwrap() || !is_ci(),
                 "{}",
                 exercise.file()
             );
-            assert!(!untouched(&solved), "the solution has no todo!()");
-            assert!(!solved.contains(EXERCISE_SWITCH), "{}", exercise.file());
+            for (path, solved) in solved_files(&root, exercise).unwrap() {
+                if path.ends_with(".rs") {
+                    assert!(
+                        solved.contains(&format!("pub fn {}", exercise.function)),
+                        "{path}"
+                    );
+                    assert!(!untouched(&solved), "the solution has no todo!()");
+                    assert!(!solved.contains(EXERCISE_SWITCH), "{path}");
+                }
+            }
             let hints = hints(&root, exercise).unwrap();
             assert!(hints.len() >= 2, "{}", exercise.hints_file());
             for test in check::test_order(&root, exercise) {

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
 use workbook::show::{Status, report, status_line};
-use workbook::{EXERCISES, Exercise, check, exercise, find_root, hints, untouched};
+use workbook::{EXERCISES, Exercise, check, exercise, find_root, hints, not_started};
 
 const USAGE: &str = "usage: workbook [check N | hint N [K] | --watch [N]]";
 
@@ -86,12 +86,6 @@ fn status(root: &Path, exercise: &Exercise) -> Result<Status, String> {
     checked_if_started(root, exercise).map(|(_, status)| status)
 }
 
-fn exercise_text(root: &Path, exercise: &Exercise) -> Result<String, String> {
-    let file = root.join(exercise.file());
-    std::fs::read_to_string(&file)
-        .map_err(|error| format!("cannot read {}: {error}", file.display()))
-}
-
 /// A fresh check: its full report, and the status it gives.
 fn checked(root: &Path, exercise: &Exercise) -> Result<(String, Status), String> {
     let hints = hints(root, exercise).map_err(|error| error.to_string())?;
@@ -156,10 +150,13 @@ fn watch(root: &Path, exercises: Vec<&Exercise>) -> ExitCode {
     );
     loop {
         for (exercise, seen) in exercises.iter().zip(seen.iter_mut()) {
-            let file = root.join(exercise.file());
-            let modified = std::fs::metadata(&file)
-                .and_then(|meta| meta.modified())
-                .ok();
+            // The latest save of any of the exercise's files.
+            let modified = exercise
+                .paths()
+                .iter()
+                .filter_map(|path| std::fs::metadata(root.join(path)).ok())
+                .filter_map(|meta| meta.modified().ok())
+                .max();
             if modified == *seen {
                 continue;
             }
@@ -179,7 +176,10 @@ fn watch(root: &Path, exercises: Vec<&Exercise>) -> ExitCode {
 /// A started exercise's report and status; an untouched one is not built,
 /// and has no report.
 fn checked_if_started(root: &Path, exercise: &Exercise) -> Result<(String, Status), String> {
-    if untouched(&exercise_text(root, exercise)?) {
+    let files = exercise.paths().join(", ");
+    let not_started =
+        not_started(root, exercise).map_err(|error| format!("cannot read {files}: {error}"))?;
+    if not_started {
         return Ok((String::new(), Status::NotStarted));
     }
     checked(root, exercise)
