@@ -27,6 +27,9 @@ fn add_handlers(task: &TaskRoot) {
 fn config(task: &TaskRoot, handler: &str) -> FunctionConfig {
     let mut config = task.config("bootstrap");
     config.handler = handler.to_string();
+    // Both runtimes ask for work within milliseconds; a runtime that never
+    // does (a turn that returns without asking) fails in 2 s, not Lambda's 10.
+    config.init_timeout = std::time::Duration::from_secs(2);
     config
 }
 

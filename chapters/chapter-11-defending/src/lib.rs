@@ -18,9 +18,11 @@ use chapter_06::ShellHandler;
 use chapter_09::{Conversation, ErrorReport, Fatal, invocation_report};
 use chapter_10::Context;
 
+// ANCHOR: margin
 /// How long before Lambda's deadline a handler is stopped: time enough to
 /// report the timeout, so that Lambda hears why and the runtime stays warm.
 pub const DEADLINE_MARGIN: Duration = Duration::from_millis(100);
+// ANCHOR_END: margin
 
 /// How long to wait between tries when the Runtime API cannot be reached:
 /// five tries in about one and a half seconds, then the runtime gives up.
@@ -31,13 +33,22 @@ pub const RETRY_WAITS: [Duration; 4] = [
     Duration::from_millis(800),
 ];
 
-// ANCHOR: deadline
+#[cfg(not(feature = "exercise"))]
+// ANCHOR: exercise
 /// When the handler for `context` must be stopped: the margin before the
 /// deadline, and never in the past.
 pub fn handler_deadline(context: &Context) -> Instant {
     Instant::now() + context.remaining().saturating_sub(DEADLINE_MARGIN)
 }
-// ANCHOR_END: deadline
+// ANCHOR_END: exercise
+
+// The workbook's exercise 11: built with `--features exercise`, the reader's
+// `handler_deadline` (exercise/handler_deadline.rs) stands in for the one above.
+#[cfg(feature = "exercise")]
+#[path = "../exercise/handler_deadline.rs"]
+mod exercise;
+#[cfg(feature = "exercise")]
+pub use exercise::handler_deadline;
 
 /// Waits until `pipe` can be read (or has closed); false at the deadline.
 /// poll(2) waits on the pipe itself, so no thread has to stand between a

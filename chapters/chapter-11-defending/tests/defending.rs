@@ -38,24 +38,29 @@ fn a_hanging_handler_is_stopped_before_lambda_stops_everything() {
     let (bash_root, rust_root) = (bash_task(), rust_task());
     let bash = run(config(&bash_root), &sent);
     let rust = run(config(&rust_root), &sent);
+    harness::exhibit_run_pair(
+        "a one-second timeout, and a handler that hangs",
+        &bash,
+        &rust,
+    );
     let verdict = |name: &str, cold: bool| (name.to_string(), cold);
-    assert_eq!(
+    harness::claim_eq(
+        "Lambda times the bash out, and throws its environment away (each event's verdict, and whether it met a cold start)",
         bash.verdicts(),
-        [
+        vec![
             verdict("ok", true),
             verdict("Sandbox.Timedout", false),
-            verdict("ok", true)
+            verdict("ok", true),
         ],
-        "Lambda times the bash out, and throws its environment away"
     );
-    assert_eq!(
+    harness::claim_eq(
+        "the runtime stops its handler in time, reports it, and stays warm (each event's verdict, and whether it met a cold start)",
         rust.verdicts(),
-        [
+        vec![
             verdict("ok", true),
             verdict("Runtime.HandlerTimedOut", false),
-            verdict("ok", false)
+            verdict("ok", false),
         ],
-        "the runtime stops its handler in time, reports it, and stays warm"
     );
     let report = format!(
         "== bash original ==\n{}\n== chapter 11 ==\n{}",

@@ -1,83 +1,14 @@
-//! Shipping: the commands of the chapter, run as the book shows them, and
-//! what Lambda would do with their output, done under a local Lambda.
+//! Shipping: the chapter's glibc checks, run as the book shows them. The
+//! packages themselves are tested in `package.rs`.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use chapter_13::{glibc_needed, images_for, unpack};
-use harness::{TaskRoot, events, run, snapshot_settings};
-use local_lambda::{FunctionConfig, bash_original};
+use chapter_13::{glibc_needed, images_for};
+use harness::snapshot_settings;
+use local_lambda::bash_original;
 
 fn chapter_13() -> assert_cmd::Command {
     assert_cmd::Command::new(assert_cmd::cargo::cargo_bin!("chapter-13"))
-}
-
-/// The zip's entries with their Unix permission bits.
-fn listing(zip_path: &Path) -> Vec<(String, u32)> {
-    let mut archive = zip::ZipArchive::new(File::open(zip_path).unwrap()).unwrap();
-    (0..archive.len())
-        .map(|index| {
-            let entry = archive.by_index(index).unwrap();
-            (
-                entry.name().unwrap().to_string(),
-                entry.unix_mode().unwrap_or(0) & 0o777,
-            )
-        })
-        .collect()
-}
-
-#[test]
-fn the_function_package_unpacks_into_a_bootstrap_that_answers() {
-    let work = TaskRoot::new();
-    let zip = work.path().join("function.zip");
-    let function_sh = bash_original().join("function.sh");
-    chapter_13()
-        .arg("function")
-        .arg(&zip)
-        .arg(&function_sh)
-        .assert()
-        .success();
-    assert_eq!(
-        listing(&zip),
-        [
-            ("bootstrap".to_string(), 0o755),
-            ("function.sh".to_string(), 0o644)
-        ]
-    );
-
-    let task_root = work.path().join("var/task");
-    unpack(&zip, &task_root).unwrap();
-    let answered = run(
-        FunctionConfig::for_bootstrap(task_root.join("bootstrap")),
-        &events(&[r#"{"some": "request"}"#, "two  spaces"]),
-    );
-    assert!(
-        answered
-            .outcomes
-            .iter()
-            .all(|outcome| outcome.as_ref().unwrap().is_success())
-    );
-    snapshot_settings().bind(|| insta::assert_snapshot!("shipping_unpacked", answered.results()));
-}
-
-#[test]
-fn a_layer_puts_the_bootstrap_in_opt_for_functions_without_one() {
-    let work = TaskRoot::new();
-    let zip = work.path().join("layer.zip");
-    chapter_13().arg("layer").arg(&zip).assert().success();
-    assert_eq!(listing(&zip), [("bootstrap".to_string(), 0o755)]);
-    let opt = work.path().join("opt");
-    unpack(&zip, &opt).unwrap();
-    // The function package holds only the handler; the runtime comes from the layer.
-    let task = TaskRoot::new();
-    task.copy_in(&bash_original().join("function.sh"));
-    let mut config = FunctionConfig::for_bootstrap(opt.join("bootstrap"));
-    config.task_root = task.path().to_path_buf();
-    let answered = run(config, &events(&[r#"{"some": "request"}"#]));
-    assert_eq!(
-        answered.outcomes[0].as_ref().unwrap().body(),
-        br#"Echoing request: '{"some": "request"}'"#
-    );
 }
 
 #[test]

@@ -11,6 +11,7 @@
 //! the reader's progress is their edited files and nothing else.
 
 pub mod check;
+pub mod mutants;
 pub mod show;
 
 use std::fs;
@@ -174,6 +175,42 @@ pub const EXERCISES: &[Exercise] = &[
         tests: &["context"],
         page: "book/context.md",
     },
+    Exercise {
+        chapter: 11,
+        title: "defending the loop",
+        folder: "chapters/chapter-11-defending",
+        function: "handler_deadline",
+        files: &[ExerciseFile {
+            name: "handler_deadline.rs",
+            solution: "src/lib.rs",
+        }],
+        tests: &["defending", "deadline"],
+        page: "book/defending.md",
+    },
+    Exercise {
+        chapter: 12,
+        title: "an R handler",
+        folder: "chapters/chapter-12-r",
+        function: "summarise",
+        files: &[ExerciseFile {
+            name: "stats.R",
+            solution: "example/stats.R",
+        }],
+        tests: &["exercise"],
+        page: "book/r-runtime.md",
+    },
+    Exercise {
+        chapter: 13,
+        title: "shipping",
+        folder: "chapters/chapter-13-shipping",
+        function: "package_function",
+        files: &[ExerciseFile {
+            name: "package_function.rs",
+            solution: "src/lib.rs",
+        }],
+        tests: &["package"],
+        page: "book/shipping.md",
+    },
 ];
 
 impl Exercise {
@@ -228,13 +265,16 @@ pub fn untouched(text: &str) -> bool {
 }
 
 /// Whether the reader has not started `exercise`: every Rust file still
-/// holds its `todo!()`, and every other file (exercise 1's bash) still has
-/// the code of the bash original's file of the same name, comments aside.
+/// holds its `todo!()`, an R file its `stop("not yet implemented")`, and
+/// every other file (exercise 1's bash) still has the code of the bash
+/// original's file of the same name, comments aside.
 pub fn not_started(root: &Path, exercise: &Exercise) -> io::Result<bool> {
     for path in exercise.paths() {
         let text = fs::read_to_string(root.join(&path))?;
         let as_handed_out = if path.ends_with(".rs") {
             untouched(&text)
+        } else if path.ends_with(".R") {
+            text.contains(R_STARTER)
         } else {
             let name = Path::new(&path).file_name().unwrap_or_default();
             let original = fs::read_to_string(root.join("chapters/bash-original").join(name))?;
@@ -246,6 +286,9 @@ pub fn not_started(root: &Path, exercise: &Exercise) -> io::Result<bool> {
     }
     Ok(true)
 }
+
+/// What an R exercise's starter body says until the reader replaces it.
+const R_STARTER: &str = "stop(\"not yet implemented";
 
 /// A shell script's lines that do something: not blank, not comments.
 fn code_lines(script: &str) -> Vec<&str> {

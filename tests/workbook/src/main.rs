@@ -5,19 +5,22 @@
 //! workbook check N         check exercise N: chapter N's tests, bash beside your code
 //! workbook hint N [K]      exercise N's hint K (1 if not given)
 //! workbook --watch [N]     check again each time an exercise file is saved
+//! workbook mutants [N]     how well the checks catch wrong code (cargo-mutants)
 //! ```
 //!
 //! Exit status: 0 when the command did its job (for `check`, when every
-//! check passes), 1 when a check fails, 2 for a command it does not know.
+//! check passes; for `mutants`, when every mutant is caught or listed as
+//! equivalent), 1 when a check fails or a mutant is missed, 2 for a
+//! command it does not know or a tool it cannot run.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
 use workbook::show::{Status, report, status_line};
-use workbook::{EXERCISES, Exercise, check, exercise, find_root, hints, not_started};
+use workbook::{EXERCISES, Exercise, check, exercise, find_root, hints, mutants, not_started};
 
-const USAGE: &str = "usage: workbook [check N | hint N [K] | --watch [N]]";
+const USAGE: &str = "usage: workbook [check N | hint N [K] | --watch [N] | mutants [N]]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -37,6 +40,8 @@ fn main() -> ExitCode {
         ["hint", number, which] => with_exercise(number, |exercise| hint(&root, exercise, which)),
         ["--watch"] => watch(&root, EXERCISES.iter().collect()),
         ["--watch", number] => with_exercise(number, |exercise| watch(&root, vec![exercise])),
+        ["mutants"] => mutants(&root, EXERCISES.iter().collect()),
+        ["mutants", number] => with_exercise(number, |exercise| mutants(&root, vec![exercise])),
         _ => usage(),
     }
 }
@@ -183,6 +188,93 @@ fn checked_if_started(root: &Path, exercise: &Exercise) -> Result<(String, Statu
         return Ok((String::new(), Status::NotStarted));
     }
     checked(root, exercise)
+}
+
+/// Runs cargo-mutants on each exercise's solution with the exercise's
+/// check, and names every missed mutant that is not listed as equivalent.
+fn mutants(root: &Path, exercises: Vec<&Exercise>) -> ExitCode {
+    let cargo = std::env::var_os("CARGO").unwrap_or("cargo".into());
+    let installed = std::process::Command::new(cargo)
+        .args(["mutants", "--version"])
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !installed {
+        return fail(
+            "cargo-mutants is not installed; `cargo install cargo-mutants --locked` installs it",
+        );
+    }
+    let equivalents = match mutants::equivalents(root) {
+        Ok(list) => list,
+        Err(error) => return fail(&format!("cannot read {}: {error}", mutants::EQUIVALENTS)),
+    };
+    let mut holes = 0;
+    for exercise in exercises {
+        match mutants_of(root, exercise, &equivalents) {
+            Ok(found) => holes += found,
+            Err(message) => return fail(&message),
+        }
+    }
+    if holes == 0 {
+        println!("\nevery mutant is caught, or listed as equivalent with its reason");
+        ExitCode::SUCCESS
+    } else {
+        println!(
+            "\n{holes} missed mutant(s): a check to add, or a reason to list in {}",
+            mutants::EQUIVALENTS
+        );
+        ExitCode::FAILURE
+    }
+}
+
+/// One exercise's run; returns how many missed mutants are not listed.
+fn mutants_of(
+    root: &Path,
+    exercise: &Exercise,
+    equivalents: &[(String, String)],
+) -> Result<usize, String> {
+    let heading = format!("exercise {}, {}", exercise.chapter, exercise.title);
+    let names = mutants::functions(root, exercise).map_err(|error| error.to_string())?;
+    if names.is_empty() {
+        println!("{heading}: no Rust function to change (it is checked by its cases alone)");
+        return Ok(0);
+    }
+    let out = mutants::output_folder(root, exercise.chapter);
+    std::fs::create_dir_all(&out)
+        .map_err(|error| format!("cannot create {}: {error}", out.display()))?;
+    let status = mutants::command(root, exercise, &names, &out)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .map_err(|error| format!("cannot run cargo mutants: {error}"))?;
+    // cargo-mutants exits 2 when it missed a mutant, 3 when one timed out:
+    // both are results, read below; anything else is a failure to run.
+    if !matches!(status.code(), Some(0 | 2 | 3)) {
+        return Err(format!(
+            "cargo mutants failed on exercise {} ({status})",
+            exercise.chapter
+        ));
+    }
+    let tried = mutants::tried(&out).map_err(|error| error.to_string())?;
+    let missed = mutants::missed(&out).map_err(|error| error.to_string())?;
+    println!(
+        "{heading}: {tried} mutants of {}, {} missed",
+        names.join(", "),
+        missed.len()
+    );
+    for mutant in mutants::timed_out(&out).map_err(|error| error.to_string())? {
+        println!("  timed out (the check fails only at its time limit): {mutant}");
+    }
+    let mut holes = 0;
+    for mutant in missed {
+        let name = mutants::without_position(&mutant);
+        match equivalents.iter().find(|(listed, _)| *listed == name) {
+            Some((_, why)) => println!("  equivalent: {mutant}\n    why: {why}"),
+            None => {
+                holes += 1;
+                println!("  MISSED: {mutant}");
+            }
+        }
+    }
+    Ok(holes)
 }
 
 fn fail(message: &str) -> ExitCode {

@@ -123,7 +123,7 @@ fn show_failure(failure: &Failure) -> String {
     let Some(exhibit) = &failure.exhibit else {
         out.push_str(&format!(
             "  the check: {}\n",
-            without_panic_noise(&failure.message).replace('\n', "\n  ")
+            without_panic_noise(&check_words(&failure.message)).replace('\n', "\n  ")
         ));
         return out;
     };

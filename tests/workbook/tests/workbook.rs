@@ -392,11 +392,11 @@ fn hints_come_one_at_a_time_and_a_wrong_number_is_named() {
     );
     let (_, last) = sandbox.run(&["hint", "5", "3"]);
     assert!(!last.contains("(next:"), "{last}");
-    let output = sandbox.workbook(&["check", "12"]).output().unwrap();
+    let output = sandbox.workbook(&["check", "14"]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&output.stderr)
-            .starts_with("workbook: there is no exercise \"12\"; the exercises are 2, 3"),
+            .starts_with("workbook: there is no exercise \"14\"; the exercises are 2, 3"),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
