@@ -65,14 +65,12 @@ impl Task {
     }
 }
 
-/// What a case runs: a handler, its events, the task root's folder name,
-/// and variables for the function's environment.
+/// What a case runs: a handler, its events, and the task root's folder name.
 struct Case<'a> {
     name: &'a str,
     handler: &'a str,
     sent: &'a [&'a str],
     folder: &'a str,
-    env: &'a [(&'a str, &'a Path)],
 }
 
 impl<'a> Case<'a> {
@@ -82,33 +80,38 @@ impl<'a> Case<'a> {
             handler,
             sent,
             folder: "task",
-            env: &[],
         }
+    }
+
+    /// Runs the case with the `bootstrap` and `function.sh` of `from`,
+    /// `env` added to the function's environment.
+    fn run_with(&self, from: &Path, env: &[(&str, &Path)]) -> Run {
+        let task = Task::with_runtime_from(from, self.folder);
+        let mut config = task.config(self.handler);
+        for (name, value) in env {
+            config
+                .env
+                .push((name.to_string(), value.display().to_string()));
+        }
+        run(config, &events(self.sent))
     }
 }
 
-/// Runs a case under the tutorial's bootstrap and the repaired one, and
-/// exhibits the two, for the workbook to show.
-fn both(case: &Case) -> (Run, Run) {
-    let runs: Vec<Run> = [local_lambda::bash_original(), repaired_folder()]
-        .iter()
-        .map(|from| {
-            let task = Task::with_runtime_from(from, case.folder);
-            let mut config = task.config(case.handler);
-            for (name, value) in case.env {
-                config
-                    .env
-                    .push((name.to_string(), value.display().to_string()));
-            }
-            run(config, &events(case.sent))
-        })
-        .collect();
-    let [tutorial, repaired] = <[Run; 2]>::try_from(runs).ok().expect("two runs");
+/// Shows a case's two runs, for the workbook, before anything is judged.
+fn exhibit(case: &Case, tutorial: &Run, repaired: &Run) {
     harness::exhibit(
         case.name,
         &tutorial.render("bash"),
         &repaired.render(repaired_side()),
     );
+}
+
+/// Runs a case under the tutorial's bootstrap and the repaired one, and
+/// exhibits the two.
+fn both(case: &Case) -> (Run, Run) {
+    let tutorial = case.run_with(&local_lambda::bash_original(), &[]);
+    let repaired = case.run_with(&repaired_folder(), &[]);
+    exhibit(case, &tutorial, &repaired);
     (tutorial, repaired)
 }
 
@@ -216,33 +219,50 @@ fn the_log_holds_only_what_the_function_wrote() {
     );
 }
 
-#[test]
-fn no_temporary_files_are_left_behind() {
-    let temp = TaskRoot::new();
-    let sent = [r#""one""#, r#""two""#, r#""three""#];
-    let env = [("TMPDIR", temp.path())];
-    let case = Case {
-        env: &env,
-        ..Case::new(
-            "three events, with TMPDIR set to an empty folder",
-            "function.handler",
-            &sent,
-        )
-    };
-    let (tutorial, repaired) = both(&case);
-    let left: Vec<String> = std::fs::read_dir(temp.path())
+/// The names of the files in `folder`.
+fn files_in(folder: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(folder)
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    // The tutorial's, run first with the same TMPDIR, left one per `next`;
-    // the repaired one must add none.
-    let tutorials = tutorial.log_text().matches("START ").count() + 1;
-    harness::claim_eq(
-        "the tutorial's bootstrap leaves a header file per `next` (4 here); the repaired one, none",
-        left.len(),
-        tutorials,
+    names.sort();
+    names
+}
+
+#[test]
+fn no_temporary_files_are_left_behind() {
+    let sent = [r#""one""#, r#""two""#, r#""three""#];
+    let case = Case::new(
+        "three events, each runtime with TMPDIR set to an empty folder of its own",
+        "function.handler",
+        &sent,
     );
-    harness::claim_eq("every event answered", answers(&repaired).len(), 3);
+    // Each side gets its own empty TMPDIR; the local Lambda kills each
+    // runtime while it waits in its last `next`, as Lambda does.
+    let (tutorial_temp, repaired_temp) = (TaskRoot::new(), TaskRoot::new());
+    let tutorial = case.run_with(
+        &local_lambda::bash_original(),
+        &[("TMPDIR", tutorial_temp.path())],
+    );
+    let repaired = case.run_with(&repaired_folder(), &[("TMPDIR", repaired_temp.path())]);
+    exhibit(&case, &tutorial, &repaired);
+    harness::claim_eq(
+        "every event answered",
+        answers(&repaired),
+        sent.iter()
+            .map(|event| Ok(format!("Echoing request: '{event}'")))
+            .collect(),
+    );
+    harness::claim_eq(
+        "the tutorial's bootstrap leaves a header file per `next`, the last one's too (4 here)",
+        files_in(tutorial_temp.path()).len(),
+        4,
+    );
+    harness::claim_eq(
+        "the repaired bootstrap leaves no file in TMPDIR, not even from the `next` it was killed in",
+        files_in(repaired_temp.path()),
+        Vec::<String>::new(),
+    );
 }
 
 #[test]
@@ -254,7 +274,7 @@ fn a_failing_handler_is_reported_and_the_runtime_goes_on() {
     );
     let (tutorial, repaired) = both(&case);
     harness::claim_eq(
-        "the failure is reported on /error as Runtime.HandlerFailed, and the same runtime answers the next event",
+        "the failure is reported on /error as Runtime.HandlerFailed, and the same runtime answers the next event (each event's verdict, and whether it met a cold start)",
         repaired.verdicts(),
         vec![
             ("Runtime.HandlerFailed".to_string(), true),
@@ -262,7 +282,7 @@ fn a_failing_handler_is_reported_and_the_runtime_goes_on() {
         ],
     );
     harness::claim_eq(
-        "the tutorial's bootstrap exits under set -e, and the next event needs a new one",
+        "the tutorial's bootstrap exits under set -e, and the next event needs a new one (each event's verdict, and whether it met a cold start)",
         tutorial.verdicts(),
         vec![
             ("Runtime.ExitError".to_string(), true),
