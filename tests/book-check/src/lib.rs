@@ -254,20 +254,10 @@ fn line_range(selector: &str, count: usize) -> Option<(usize, usize)> {
 
 /// The lines of every region named `anchor`, without the marker lines.
 fn anchor_region(lines: &[&str], anchor: &str) -> Vec<String> {
-    let start = Regex::new(&format!(r"ANCHOR:\s*{}\b", regex::escape(anchor))).expect("valid");
-    let end = Regex::new(&format!(r"ANCHOR_END:\s*{}\b", regex::escape(anchor))).expect("valid");
-    let mut inside = false;
-    let mut shown = Vec::new();
-    for line in lines {
-        if end.is_match(line) {
-            inside = false;
-        } else if start.is_match(line) {
-            inside = true;
-        } else if inside && !line.contains("ANCHOR") {
-            shown.push(line.to_string());
-        }
-    }
-    shown
+    included_lines(lines, Some(anchor))
+        .into_iter()
+        .map(|number| lines[number].to_string())
+        .collect()
 }
 
 /// The heading under which a page hands its step to the reader as an exercise.

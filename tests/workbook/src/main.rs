@@ -255,8 +255,9 @@ fn mutants_of(
     }
     let tried = mutants::tried(&out).map_err(|error| error.to_string())?;
     let missed = mutants::missed(&out).map_err(|error| error.to_string())?;
+    let plural = if tried == 1 { "" } else { "s" };
     println!(
-        "{heading}: {tried} mutants of {}, {} missed",
+        "{heading}: {tried} mutant{plural} of {}, {} missed",
         names.join(", "),
         missed.len()
     );

@@ -38,16 +38,17 @@ pub fn functions(root: &Path, exercise: &Exercise) -> io::Result<Vec<String>> {
     Ok(names)
 }
 
-/// The name a line defines with `fn`, if it does.
+/// The name a line defines with `fn` (or `pub fn`), if it does.
 fn function_name(line: &str) -> Option<String> {
-    let (_, rest) = line.trim_start().split_once("fn ")?;
+    let code = line.trim_start();
+    let rest = code
+        .strip_prefix("pub fn ")
+        .or_else(|| code.strip_prefix("fn "))?;
     let name: String = rest
         .chars()
         .take_while(|c| c.is_alphanumeric() || *c == '_')
         .collect();
-    (!name.is_empty() && line.trim_start().starts_with("pub fn ")
-        || line.trim_start().starts_with("fn "))
-    .then_some(name)
+    (!name.is_empty()).then_some(name)
 }
 
 /// The cargo-mutants run for `exercise`: the chapter's own solution
