@@ -47,8 +47,13 @@ impl Task {
             std::fs::copy(from.join(name), path.join(name)).unwrap();
         }
         let write = |name: &str, text: &str| std::fs::write(path.join(name), text).unwrap();
-        // Answers with its event as it received it.
-        write("exact.sh", "handler() { printf '%s' \"$1\"; }\n");
+        // `unquoted` answers with the text of a JSON string event, its quotes
+        // stripped: an event is JSON, so it never starts with `@`, but an
+        // answer made from one can.
+        write(
+            "exact.sh",
+            "unquoted() { local text=\"${1#\\\"}\"; printf '%s' \"${text%\\\"}\"; }\n",
+        );
         write("notes.txt", "line one\nline two\n");
         // Fails on the event "fail" (a JSON string), answers any other.
         write(
@@ -182,9 +187,9 @@ fn the_tutorials_events_come_back_as_they_were_sent() {
 #[test]
 fn an_answer_starting_with_at_is_sent_as_it_is() {
     let case = Case::new(
-        "exact.handler answering @notes.txt",
-        "exact.handler",
-        &["@notes.txt"],
+        "exact.unquoted answering \"@notes.txt\" unquoted",
+        "exact.unquoted",
+        &[r#""@notes.txt""#],
     );
     let (tutorial, repaired) = both(&case);
     harness::claim_eq(

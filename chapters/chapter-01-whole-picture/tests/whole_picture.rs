@@ -12,7 +12,7 @@ fn three_events_through_the_bash_original() {
         &events(&[
             r#"{"some": "request"}"#,
             r#"{"text": "two  spaces"}"#,
-            "a * b",
+            r#""a * b""#,
         ]),
     );
 
@@ -28,7 +28,7 @@ fn three_events_through_the_bash_original() {
         "unquoted echo collapses spaces"
     );
     assert_eq!(
-        results[2], b"Echoing request: 'a bootstrap function.sh b'",
+        results[2], br#"Echoing request: '"a bootstrap function.sh b"'"#,
         "unquoted echo globs *"
     );
     let log = run.log_text();

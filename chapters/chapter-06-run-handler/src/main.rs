@@ -7,7 +7,11 @@ use chapter_06::ShellHandler;
 fn main() {
     let script = local_lambda::bash_original().join("function.sh");
     let handler = ShellHandler::new(script, "handler");
-    for event in [r#"{"some": "request"}"#, "two  spaces", "multi\nline"] {
+    for event in [
+        r#"{"some": "request"}"#,
+        r#"{"text": "two  spaces"}"#,
+        "{\n  \"pretty\": \"printed\"\n}",
+    ] {
         match handler.run(event.as_bytes()) {
             Ok(response) => println!("response: {}", String::from_utf8_lossy(&response)),
             Err(error) => println!("error: {error}"),

@@ -59,6 +59,8 @@ pub fn post_response(
     )
 }
 
+// Like `post_response`, left out when the workbook builds this crate with
+// its `exercise` feature: the reader's file then supplies both.
 #[cfg(not(feature = "exercise"))]
 /// Lambda's verdict on something the runtime sent: `202 Accepted`, or the
 /// refusal it gave. The answer's body is read to the end, so that the

@@ -29,10 +29,14 @@ fn demo() -> ExitCode {
     let mut config = FunctionConfig::for_bootstrap(this_binary);
     config.task_root = bash_original();
     let lambda = LocalLambda::start(config).expect("a local Lambda starts on loopback");
-    for event in [r#"{"some": "request"}"#, "two  spaces", "a * b"] {
+    for event in [
+        r#"{"some": "request"}"#,
+        r#"{"text": "two  spaces"}"#,
+        r#""a * b""#,
+    ] {
         match lambda.invoke(Invocation::new(event)) {
-            Ok(outcome) => println!("{event:<22} -> {}", String::from_utf8_lossy(outcome.body())),
-            Err(refused) => println!("{event:<22} -> refused: {refused}"),
+            Ok(outcome) => println!("{event:<26} -> {}", String::from_utf8_lossy(outcome.body())),
+            Err(refused) => println!("{event:<26} -> refused: {refused}"),
         }
     }
     lambda.shutdown();

@@ -18,9 +18,16 @@ fn rust_task() -> TaskRoot {
     task
 }
 
-/// A handler that answers with its event as it received it, and a file for `curl -d @`.
+/// A handler that answers with its event as it received it; one that
+/// answers with the text of a JSON string event, its quotes stripped (enough
+/// for strings without escapes); and a file for `curl -d @`.
 fn add_handlers(task: &TaskRoot) {
-    task.write("exact.sh", "handler() { printf '%s' \"$1\"; }\n");
+    task.write(
+        "exact.sh",
+        r#"handler() { printf '%s' "$1"; }
+unquoted() { local text="${1#\"}"; printf '%s' "${text%\"}"; }
+"#,
+    );
     task.write("notes.txt", "line one\nline two\n");
 }
 
@@ -38,9 +45,9 @@ fn a_drop_in_replacement_for_the_tutorials_events() {
     let sent = events(&[
         r#"{"some": "request"}"#,
         r#"{"quote": "it's \"quoted\""}"#,
-        "two  spaces and a * star",
-        "line one\nline two",
-        "unicode: \u{e9}t\u{e9} \u{1F980}",
+        r#""two  spaces and a * star""#,
+        "[\"line one\",\n \"line two\"]",
+        "\"unicode: \u{e9}t\u{e9} \u{1F980}\"",
     ]);
     let (bash_root, rust_root) = (bash_task(), rust_task());
     let bash = run(config(&bash_root, "function.handler"), &sent);
@@ -79,7 +86,13 @@ fn where_the_bash_changes_or_loses_the_answer() {
     let one_mebibyte = format!(r#"{{"data": "{}"}}"#, "x".repeat(1024 * 1024));
     let cases = [
         ("function.handler", one_mebibyte.as_str()),
-        ("exact.handler", "@notes.txt"),
+        // An event is JSON, so it never starts with `@`, and `"@notes.txt"`
+        // as an answer would not make curl read a file: the quote comes
+        // first. An answer is the handler's own, though, and one that
+        // answers with the string it was sent, unquoted, starts with `@`.
+        ("exact.unquoted", r#""@notes.txt""#),
+        // Lambda sends only JSON, which spells NUL `\u0000`: this event
+        // comes from a local tool, never from Lambda.
         ("exact.handler", "before\0after"),
     ];
     let (bash_root, rust_root) = (bash_task(), rust_task());
@@ -102,8 +115,8 @@ fn where_the_bash_changes_or_loses_the_answer() {
         bash_results.push(bash.outcomes[0].as_ref().unwrap().clone());
         let rust_outcome = rust.outcomes[0].as_ref().unwrap();
         if !event.contains('\0') {
-            let expected = if handler == "exact.handler" {
-                event.to_string()
+            let expected = if handler == "exact.unquoted" {
+                event.trim_matches('"').to_string()
             } else {
                 format!("Echoing request: '{event}'")
             };
@@ -188,7 +201,7 @@ fn the_demo_runs_with_no_set_up() {
     let demo = harness::run_demo(assert_cmd::cargo::cargo_bin!("chapter-08"));
     assert!(
         demo.stdout
-            .contains("-> Echoing request: 'a bootstrap function.sh b'"),
+            .contains(r#"-> Echoing request: '"a bootstrap function.sh b"'"#),
         "{}",
         demo.stdout
     );

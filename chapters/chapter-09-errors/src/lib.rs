@@ -181,6 +181,7 @@ pub fn invocation_report(error: &HandlerError) -> ErrorReport {
 }
 // ANCHOR_END: classify-invocation
 
+// ANCHOR: fatal-and-answer
 /// Why the runtime stops for good: Lambda cannot be reached, or refused
 /// even an error report. Exit status 1.
 #[derive(Debug)]
@@ -196,7 +197,9 @@ impl std::error::Error for Fatal {}
 
 /// What a runtime does with one event: answer it, or say why not.
 pub type Answer<'a> = dyn FnMut(&NextInvocation, &str) -> Result<Vec<u8>, ErrorReport> + 'a;
+// ANCHOR_END: fatal-and-answer
 
+// ANCHOR: conversation
 /// The runtime's side of the conversation with Lambda, whatever the handler:
 /// ask for an event, answer it or report its error, again.
 pub struct Conversation {
@@ -206,6 +209,7 @@ pub struct Conversation {
     /// Runtime API; empty, the first failure is fatal.
     retries: Vec<Duration>,
 }
+// ANCHOR_END: conversation
 
 impl Conversation {
     /// Reads `AWS_LAMBDA_RUNTIME_API`; without it there is no one to talk to.
@@ -271,6 +275,7 @@ impl Conversation {
     }
 }
 
+// ANCHOR: runtime-client
 /// What a turn asks of the Runtime API: an event, and a place for its
 /// answer. The conversation above does it over ureq; chapter 14 does it
 /// over a hand-written client, and the turn stays this chapter's.
@@ -279,6 +284,7 @@ pub trait RuntimeClient {
     fn respond(&mut self, request_id: &str, response: &[u8]) -> Result<(), RespondError>;
     fn report_error(&mut self, request_id: &str, report: &ErrorReport) -> Result<(), RespondError>;
 }
+// ANCHOR_END: runtime-client
 
 impl RuntimeClient for &Conversation {
     fn next_event(&mut self) -> Result<NextInvocation, Fatal> {

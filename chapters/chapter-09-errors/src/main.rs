@@ -21,10 +21,15 @@ fn main() -> ExitCode {
 
 // ANCHOR: demo-main
 /// Three events for a handler that fails on the second: an error report,
-/// then a warm runtime for the third.
+/// then a warm runtime for the third. Events are JSON, here JSON strings,
+/// so the handler sees the quotes.
 fn demo() -> ExitCode {
-    let handler = r#"handler() { [ "$1" = fail ] && { echo "asked to fail" >&2; return 3; }; echo "ok: $1"; }"#;
-    chapter_09::demo_with_handler(handler, &["first", "fail", "third"], Duration::from_secs(3));
+    let handler = r#"handler() { [ "$1" = '"fail"' ] && { echo "asked to fail" >&2; return 3; }; echo "ok: $1"; }"#;
+    chapter_09::demo_with_handler(
+        handler,
+        &[r#""first""#, r#""fail""#, r#""third""#],
+        Duration::from_secs(3),
+    );
     ExitCode::SUCCESS
 }
 // ANCHOR_END: demo-main

@@ -41,12 +41,18 @@ fn side_by_side(case: &str, bash: &Run, rust: &Run) -> String {
 
 #[test]
 fn failing_handlers_are_reported_and_the_loop_goes_on() {
-    let sent = events(&["ok", "fail", "crash", "quiet", "ok again"]);
+    let sent = events(&[
+        r#""ok""#,
+        r#""fail""#,
+        r#""crash""#,
+        r#""quiet""#,
+        r#""ok again""#,
+    ]);
     let (bash_root, rust_root) = (bash_task(), rust_task());
     let bash = run(config(&bash_root, "moody.handler"), &sent);
     let rust = run(config(&rust_root, "moody.handler"), &sent);
     let report = side_by_side(
-        "moody.handler: ok, fail, crash, quiet, ok again",
+        r#"moody.handler: "ok", "fail", "crash", "quiet", "ok again""#,
         &bash,
         &rust,
     );
@@ -139,7 +145,7 @@ fn a_handler_that_cannot_be_used_is_an_init_error() {
 fn the_demo_runs_with_no_set_up() {
     let demo = harness::run_demo(assert_cmd::cargo::cargo_bin!("chapter-09"));
     assert!(
-        demo.stdout.contains("third -> ok: third\n"),
+        demo.stdout.contains("\"third\" -> ok: \"third\"\n"),
         "{}",
         demo.stdout
     );

@@ -11,12 +11,13 @@ use serde::{Deserialize, Serialize};
 use crate::{Context, HandlerFailure};
 
 /// The events the greeter is shown with: a greeting, an empty name, an
-/// event of another shape, and one that is not JSON at all.
+/// object of another shape, and JSON that is not an object at all (Lambda
+/// takes only JSON events, so JSON of the wrong kind is what a runtime meets).
 pub const SAMPLE_EVENTS: [&str; 4] = [
     r#"{"name": "Ada"}"#,
     r#"{"name": ""}"#,
     r#"{"nom": "Ada"}"#,
-    "not json",
+    r#""Ada""#,
 ];
 
 // ANCHOR: greeter

@@ -15,13 +15,14 @@ fn main() -> ExitCode {
 }
 
 // ANCHOR: demo
-/// A one-second timeout and a handler that sleeps when asked: the runtime
-/// stops it just before Lambda would, reports why, and stays warm.
+/// A one-second timeout and a handler that sleeps when asked (its event
+/// the JSON string `"hang"`): the runtime stops it just before Lambda
+/// would, reports why, and stays warm.
 fn demo() -> ExitCode {
-    let handler = r#"handler() { [ "$1" = hang ] && sleep 30; echo "done: $1"; }"#;
+    let handler = r#"handler() { [ "$1" = '"hang"' ] && sleep 30; echo "done: $1"; }"#;
     chapter_09::demo_with_handler(
         handler,
-        &["quick", "hang", "quick again"],
+        &[r#""quick""#, r#""hang""#, r#""quick again""#],
         Duration::from_secs(1),
     );
     ExitCode::SUCCESS

@@ -11,7 +11,8 @@ use std::time::Duration;
 use harness::{TaskRoot, events, run, snapshot_settings};
 use local_lambda::{FunctionConfig, LocalLambda, bash_original};
 
-const HANGS: &str = r#"handler() { [ "$1" = hang ] && sleep 30; echo "done: $1"; }
+/// Hangs when its event is the JSON string `"hang"`, quotes and all.
+const HANGS: &str = r#"handler() { [ "$1" = '"hang"' ] && sleep 30; echo "done: $1"; }
 "#;
 
 fn rust_task() -> TaskRoot {
@@ -28,7 +29,7 @@ fn bash_task() -> TaskRoot {
 
 #[test]
 fn a_hanging_handler_is_stopped_before_lambda_stops_everything() {
-    let sent = events(&["quick", "hang", "quick again"]);
+    let sent = events(&[r#""quick""#, r#""hang""#, r#""quick again""#]);
     let config = |task: &TaskRoot| {
         let mut config = task.config("bootstrap");
         config.handler = "hangs.handler".to_string();
@@ -169,7 +170,8 @@ fn the_demo_runs_with_no_set_up() {
         demo.stdout
     );
     assert!(
-        demo.stdout.ends_with("quick again -> done: quick again\n"),
+        demo.stdout
+            .ends_with("\"quick again\" -> done: \"quick again\"\n"),
         "{}",
         demo.stdout
     );

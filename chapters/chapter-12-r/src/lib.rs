@@ -152,6 +152,7 @@ impl RWorker {
         }
     }
 
+    // ANCHOR: call
     /// Hands one event and its context to the handler and waits for its
     /// answer. At `interrupt_at` R is sent SIGINT, which stops the handler;
     /// a worker that does not answer that in [`INTERRUPT_GRACE`] is dead to us.
@@ -187,6 +188,7 @@ impl RWorker {
             _ => Err(CallError::Died),
         }
     }
+    // ANCHOR_END: call
 
     /// Whether this worker can take another event.
     pub fn is_sound(&self) -> bool {

@@ -255,13 +255,14 @@ fn identity_as_deserialiser_and_serialiser_gives_the_event_as_it_came() {
     let root = task(false);
     let answered = run(
         lambdr(&root, "raw.echo"),
-        &events(&[r#"{"number": 9}"#, "not JSON at all"]),
+        &events(&[r#"{"number": 9}"#, r#""caf\u00e9""#]),
     );
+    // Not decoded: the string keeps its quotes and its `\u00e9` escape.
     assert_eq!(
         bodies(&answered),
         [
             br#"You sent 13 bytes: {"number": 9}"#.to_vec(),
-            b"You sent 15 bytes: not JSON at all".to_vec()
+            br#"You sent 11 bytes: "caf\u00e9""#.to_vec()
         ]
     );
 }

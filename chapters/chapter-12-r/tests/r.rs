@@ -28,7 +28,7 @@ fn both_modes_answer_strings_lists_tables_and_errors_alike() {
         r#"{"table": true}"#,
         r#"{"fail": "on purpose"}"#,
         &one_mebibyte,
-        "after all that",
+        r#""after all that""#,
     ]);
     let root = task(false);
     let persistent = run(config(&root, "persistent"), &sent);
@@ -153,7 +153,10 @@ fn an_event_reaches_r_unchanged() {
         return;
     }
     let root = task(false);
-    let tricky = "quotes ' \" a $(dollar) and a * star\nnewline\u{e9}\n\n";
+    // JSON, as events are, with quotes, newlines between its values and after
+    // them, and text beyond ASCII: the handler, which echoes what is not an
+    // object, must get every byte as it was sent.
+    let tricky = "[\"quotes ' \\\" a $(dollar) and a * star\",\n\"newline\u{e9}\"]\n\n";
     let answered = run(config(&root, "persistent"), &[Invocation::new(tricky)]);
     assert_eq!(
         bodies(&answered)[0],

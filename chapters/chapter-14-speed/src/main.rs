@@ -17,17 +17,18 @@ fn main() -> ExitCode {
 
 // ANCHOR: demo
 /// A handler with a global counter: it counts on, because the worker
-/// persists; until a handler exits, and the next event meets a new worker.
+/// persists; until a handler exits (its event the JSON string `"exit"`),
+/// and the next event meets a new worker.
 fn demo() -> ExitCode {
     let handler = r#"count=0
 handler() {
   count=$((count + 1))
-  [ "$1" = exit ] && exit 1
+  [ "$1" = '"exit"' ] && exit 1
   echo "event $count in this worker: $1"
 }"#;
     chapter_09::demo_with_handler(
         handler,
-        &["one", "two", "exit", "three"],
+        &[r#""one""#, r#""two""#, r#""exit""#, r#""three""#],
         Duration::from_secs(3),
     );
     ExitCode::SUCCESS

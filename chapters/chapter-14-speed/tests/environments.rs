@@ -29,7 +29,10 @@ fn answers_per_environment(task: &TaskRoot) -> Vec<Vec<String>> {
         // Submitted before either is answered: the first goes to one idle
         // environment, the second finds it busy and goes to the other.
         let pending: Vec<_> = (1..=ENVIRONMENTS)
-            .map(|caller| lambda.submit(Invocation::new(format!("wave {wave}, caller {caller}"))))
+            .map(|caller| {
+                let event = format!(r#"{{"wave": {wave}, "caller": {caller}}}"#);
+                lambda.submit(Invocation::new(event))
+            })
             .collect();
         for pending in pending {
             let outcome = pending.wait().expect("accepted");

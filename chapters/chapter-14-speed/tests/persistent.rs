@@ -15,15 +15,16 @@ const ECHO: &str = r#"handler() {
 }
 "#;
 
-/// A handler for the ways a handler can go wrong, and one that counts.
+/// A handler for the ways a handler can go wrong, and one that counts. Its
+/// events are JSON strings, as Lambda's events are JSON: quotes and all.
 const MOODS: &str = r#"count=0
 handler() {
   count=$((count + 1))
   case "$1" in
-    exit) exit 7 ;;
-    fail) return 5 ;;
-    hang) sleep 30 ;;
-    stdin) read -r line; echo "read: ${line-nothing}" ;;
+    '"exit"') exit 7 ;;
+    '"fail"') return 5 ;;
+    '"hang"') sleep 30 ;;
+    '"stdin"') read -r line; echo "read: ${line-nothing}" ;;
     *) echo "event $count: $1" ;;
   esac
 }
@@ -47,14 +48,18 @@ fn answers_every_event_as_bash_per_event_does() {
     let task = TaskRoot::new();
     let per_event = handler(&task, "echo.sh", ECHO);
     let mut persistent = PersistentShell::start(&per_event).expect("the worker starts");
+    // JSON, as every event from Lambda is, some of it with whitespace
+    // (newlines, spaces, a tab) between or after its values.
+    let one_mebibyte = format!("\"{}\"", "x".repeat((1 << 20) - 2)).into_bytes();
     let events: Vec<Vec<u8>> = vec![
         br#"{"some": "request"}"#.to_vec(),
-        b"$(touch pwned) `reboot` \"quoted\" 'single' \\back".to_vec(),
-        "ünïcödé ✓".as_bytes().to_vec(),
-        b"trailing newlines\n\n\n".to_vec(),
-        b"  leading spaces and\ttabs".to_vec(),
-        b"".to_vec(),
-        vec![b'x'; 1 << 20],
+        br#""$(touch pwned) `reboot` \"quoted\" 'single' \\back""#.to_vec(),
+        "\"ünïcödé ✓\"".as_bytes().to_vec(),
+        b"\"trailing newlines\"\n\n\n".to_vec(),
+        b"  [\"leading spaces and\",\t\"tabs\"]".to_vec(),
+        // What an invocation without a payload brings.
+        b"{}".to_vec(),
+        one_mebibyte,
     ];
     for (number, event) in events.iter().enumerate() {
         // Every other event has a trace id: one event's context must not leak into the next.
@@ -81,26 +86,30 @@ fn state_persists_until_the_handler_exits() {
     let task = TaskRoot::new();
     let mut shell = PersistentShell::start(&handler(&task, "moods.sh", MOODS)).unwrap();
     let mut answer = |event: &str| shell.run_with(event.as_bytes(), &[], None);
-    assert_eq!(answer("a").unwrap(), b"event 1: a");
-    assert_eq!(answer("b").unwrap(), b"event 2: b", "the worker kept count");
-    let failed = answer("fail").unwrap_err();
+    assert_eq!(answer(r#""a""#).unwrap(), br#"event 1: "a""#);
+    assert_eq!(
+        answer(r#""b""#).unwrap(),
+        br#"event 2: "b""#,
+        "the worker kept count"
+    );
+    let failed = answer(r#""fail""#).unwrap_err();
     assert!(
         matches!(failed, HandlerError::Failed(status) if status.code() == Some(5)),
         "{failed:?}"
     );
     assert_eq!(
-        answer("c").unwrap(),
-        b"event 4: c",
+        answer(r#""c""#).unwrap(),
+        br#"event 4: "c""#,
         "a failed event leaves the worker"
     );
-    let exited = answer("exit").unwrap_err();
+    let exited = answer(r#""exit""#).unwrap_err();
     assert!(
         matches!(exited, HandlerError::Failed(status) if status.code() == Some(7)),
         "{exited:?}"
     );
     assert_eq!(
-        answer("d").unwrap(),
-        b"event 1: d",
+        answer(r#""d""#).unwrap(),
+        br#"event 1: "d""#,
         "a new worker after exit"
     );
 }
@@ -109,10 +118,10 @@ fn state_persists_until_the_handler_exits() {
 fn a_handler_reading_stdin_reads_nothing_and_the_worker_goes_on() {
     let task = TaskRoot::new();
     let mut shell = PersistentShell::start(&handler(&task, "moods.sh", MOODS)).unwrap();
-    assert_eq!(shell.run_with(b"stdin", &[], None).unwrap(), b"read: ");
+    assert_eq!(shell.run_with(br#""stdin""#, &[], None).unwrap(), b"read: ");
     assert_eq!(
-        shell.run_with(b"after", &[], None).unwrap(),
-        b"event 2: after"
+        shell.run_with(br#""after""#, &[], None).unwrap(),
+        br#"event 2: "after""#
     );
 }
 
@@ -123,7 +132,7 @@ fn a_handler_past_its_deadline_is_stopped_and_replaced() {
     let first = shell.worker_pid().expect("a worker");
     let started = Instant::now();
     let deadline = Some(started + Duration::from_millis(300));
-    let outcome = shell.run_with(b"hang", &[], deadline);
+    let outcome = shell.run_with(br#""hang""#, &[], deadline);
     assert!(
         matches!(outcome, Err(HandlerError::TimedOut)),
         "{outcome:?}"
@@ -138,8 +147,8 @@ fn a_handler_past_its_deadline_is_stopped_and_replaced() {
         "the old worker was reaped"
     );
     assert_eq!(
-        shell.run_with(b"next", &[], None).unwrap(),
-        b"event 1: next"
+        shell.run_with(br#""next""#, &[], None).unwrap(),
+        br#"event 1: "next""#
     );
 }
 
@@ -172,9 +181,14 @@ fn a_bad_handler_file_is_an_init_error_as_in_chapter_9() {
 fn an_event_with_a_nul_byte_is_refused_and_the_worker_stays() {
     let task = TaskRoot::new();
     let mut shell = PersistentShell::start(&handler(&task, "moods.sh", MOODS)).unwrap();
+    // Not JSON, on purpose: Lambda spells NUL `\u0000`, so only a local
+    // tool can send this byte; the runtime must still refuse it.
     assert!(matches!(
         shell.run_with(b"a\0b", &[], None),
         Err(HandlerError::NulInEvent)
     ));
-    assert_eq!(shell.run_with(b"a", &[], None).unwrap(), b"event 1: a");
+    assert_eq!(
+        shell.run_with(br#""a""#, &[], None).unwrap(),
+        br#"event 1: "a""#
+    );
 }

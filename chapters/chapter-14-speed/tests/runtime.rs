@@ -58,7 +58,9 @@ fn the_demos_run() {
     );
     let minimal = harness::run_demo(assert_cmd::cargo::cargo_bin!("minimal-runtime"));
     assert!(
-        minimal.stdout.contains("not even JSON    -> not even JSON"),
+        minimal
+            .stdout
+            .contains(r#""just a string"  -> "just a string""#),
         "{}",
         minimal.stdout
     );

@@ -2,9 +2,10 @@
 //! and the supervisor that starts that runtime, hands it events, enforces the
 //! timeout and restarts it when it dies, the way Lambda does.
 //!
-//! It replaces the Docker image (`lambci/lambda:provided`) that readers of
-//! AWS's custom-runtime tutorial used, so every chapter of the book runs on a
-//! plain machine:
+//! It does the job of a Docker image that plays Lambda (once the archived
+//! `lambci/lambda:provided`, today AWS's `public.ecr.aws/lambda/provided:al2023`
+//! with its Runtime Interface Emulator), so every chapter of the book runs on
+//! a plain machine, without Docker:
 //!
 //! ```no_run
 //! use local_lambda::{FunctionConfig, Invocation, LocalLambda};

@@ -1,5 +1,6 @@
-//! `local-lambda`: what `docker run lambci/lambda:provided` did for the
-//! tutorial's readers. It starts the local Runtime API, runs a bootstrap
+//! `local-lambda`: what `docker run` of an image that plays Lambda (AWS's
+//! `public.ecr.aws/lambda/provided:al2023`, with its Runtime Interface
+//! Emulator) does for a runtime's author, without Docker. It starts the local Runtime API, runs a bootstrap
 //! against it, invokes it with each event, prints each result on stdout and
 //! the function's log (with `START`, `END` and `REPORT`) on stderr.
 

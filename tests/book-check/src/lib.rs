@@ -15,6 +15,8 @@ use mdbook_driver::MDBook;
 use mdbook_driver::builtin_renderers::MarkdownRenderer;
 use regex::Regex;
 
+mod lessons;
+
 /// One thing wrong with the book.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Problem {
@@ -49,6 +51,7 @@ pub fn check(root: &Path, build_dir: &Path, crates: &[String]) -> Vec<Problem> {
     };
     let source = book.source_dir();
     let mut problems = Vec::new();
+    let lessons = lessons::teaching_pages(&book.book);
     let mut all_text = String::new();
     let mut pages = Vec::new();
     for chapter in book.book.chapters() {
@@ -66,6 +69,9 @@ pub fn check(root: &Path, build_dir: &Path, crates: &[String]) -> Vec<Problem> {
         problems.extend(check_fences(&page, &raw));
         problems.extend(check_links(&page, &raw, &page_dir));
         problems.extend(check_answers_after_the_turn(&page, &raw, &page_dir));
+        if lessons.contains(&page) {
+            problems.extend(lessons::check_lesson(&page, &raw));
+        }
         all_text.push_str(&raw);
         pages.push((page, raw));
     }
@@ -102,6 +108,10 @@ pub fn check(root: &Path, build_dir: &Path, crates: &[String]) -> Vec<Problem> {
         Ok(()) => {
             for (page, raw) in &pages {
                 problems.extend(check_fragments(page, raw, build_dir));
+                problems.extend(lessons::check_length(page, raw, build_dir));
+                if lessons.contains(page) {
+                    problems.extend(lessons::check_included_lab_notes(page, raw, build_dir));
+                }
             }
         }
         Err(error) => problems.push(problem("book", error)),

@@ -40,11 +40,11 @@ fn main() -> ExitCode {
 }
 // ANCHOR_END: loop
 
-/// Two events, echoed.
+/// Two events, echoed: an object, and JSON of another kind (a string).
 fn demo() -> ExitCode {
     let config = FunctionConfig::for_bootstrap(std::env::current_exe().expect("this program"));
     let lambda = LocalLambda::start(config).expect("a local Lambda starts on loopback");
-    for event in [r#"{"name": "Ada"}"#, "not even JSON"] {
+    for event in [r#"{"name": "Ada"}"#, r#""just a string""#] {
         let outcome = lambda
             .invoke(Invocation::new(event))
             .expect("the event is accepted");
