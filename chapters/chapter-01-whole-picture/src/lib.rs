@@ -34,8 +34,10 @@ impl Lambda {
             }
         }
     }
-    // ANCHOR_END: lambda
+}
+// ANCHOR_END: lambda
 
+impl Lambda {
     /// The Runtime API's address, in the form Lambda gives it (`host:port`).
     pub fn runtime_api(&self) -> String {
         match self {

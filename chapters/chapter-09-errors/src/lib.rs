@@ -182,8 +182,9 @@ pub fn invocation_report(error: &HandlerError) -> ErrorReport {
 // ANCHOR_END: classify-invocation
 
 // ANCHOR: fatal-and-answer
-/// Why the runtime stops for good: Lambda cannot be reached, or refused
-/// even an error report. Exit status 1.
+/// Why the runtime stops for good: Lambda cannot be reached (or
+/// `AWS_LAMBDA_RUNTIME_API` does not say where it is), or init failed.
+/// Exit status 1.
 #[derive(Debug)]
 pub struct Fatal(pub String);
 

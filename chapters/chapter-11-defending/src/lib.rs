@@ -99,6 +99,9 @@ pub fn conversation(conversation: Conversation) -> Conversation {
     conversation.with_retries(RETRY_WAITS.to_vec())
 }
 
+// ANCHOR: on-sigterm
+/// The write end of the pipe `on_sigterm` wakes the watcher through; -1
+/// until `exit_on_sigterm` has made it.
 static SIGTERM_PIPE: AtomicI32 = AtomicI32::new(-1);
 
 extern "C" fn on_sigterm(_signal: libc::c_int) {
@@ -109,6 +112,7 @@ extern "C" fn on_sigterm(_signal: libc::c_int) {
         libc::write(pipe, b"T".as_ptr().cast(), 1);
     }
 }
+// ANCHOR_END: on-sigterm
 
 // ANCHOR: sigterm
 /// On SIGTERM (Lambda's notice that the environment is shutting down),

@@ -244,7 +244,14 @@ fn an_error_names_its_class_and_calls_and_the_log_names_the_request() {
             && log.contains("[WARNING]\t<request-id-1>\tthat is a long way down\n"),
         "message() and warning() in the log, with the request id:\n{log}"
     );
-    snapshot_settings().bind(|| insta::assert_snapshot!("lambdr_error", answered.transcript()));
+    // The transcript shortens long bodies; the report is this case's point,
+    // so it is shown whole first.
+    let shown = format!(
+        "== the error document ==\n{}\n\n{}",
+        serde_json::to_string_pretty(&document).expect("a JSON value prints"),
+        answered.transcript()
+    );
+    snapshot_settings().bind(|| insta::assert_snapshot!("lambdr_error", shown));
 }
 
 #[test]

@@ -7,16 +7,24 @@
 //! executable bit must survive the zip, and the binary must run on the
 //! image's C library: glibc 2.34 on `provided.al2023`, 2.26 on
 //! `provided.al2`.
+//!
+//! The bootstrap packaged can be any runtime's (chapter 12's R runtime, for
+//! one), and a layer can carry what a runtime needs beside it: the R layer
+//! ([`package_r_layer`]) holds an R installation for `/opt`.
 
 use std::fmt;
 use std::fs::{self, File};
 use std::io::{self, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use object::Endianness;
 use object::elf::FileHeader64;
 use object::read::elf::FileHeader;
 use zip::write::SimpleFileOptions;
+
+/// A zip being written to a file.
+type ZipWriter = zip::ZipWriter<File>;
 
 // ANCHOR: entry
 /// One file of a package: its name in the zip, where it comes from, and its
@@ -66,17 +74,20 @@ pub use exercise::package_function;
 fn write_zip(entries: &[Entry<'_>], zip_path: &Path) -> io::Result<()> {
     let mut zip = zip::ZipWriter::new(File::create(zip_path)?);
     for entry in entries {
-        let contents = fs::read(entry.source).map_err(|error| {
-            io::Error::new(error.kind(), format!("{}: {error}", entry.source.display()))
-        })?;
-        // The mode is stored as Unix permissions: Lambda keeps the executable bit only if the zip has it.
-        let options = SimpleFileOptions::default().unix_permissions(entry.mode);
-        zip.start_file(entry.name.as_str(), options)
-            .map_err(io::Error::other)?;
-        zip.write_all(&contents)?;
+        add_file(&mut zip, &entry.name, entry.source, entry.mode)?;
     }
     zip.finish().map_err(io::Error::other)?;
     Ok(())
+}
+
+/// Adds the file `source` to `zip` as `name` with `mode`; returns its size
+/// in bytes. An error names the file.
+fn add_file(zip: &mut ZipWriter, name: &str, source: &Path, mode: u32) -> io::Result<u64> {
+    let mut file = File::open(source).map_err(|error| named(source, error))?;
+    // The mode is stored as Unix permissions: Lambda keeps the executable bit only if the zip has it.
+    let options = SimpleFileOptions::default().unix_permissions(mode);
+    zip.start_file(name, options).map_err(io::Error::other)?;
+    io::copy(&mut file, zip).map_err(|error| named(source, error))
 }
 // ANCHOR_END: write-zip
 
@@ -92,6 +103,198 @@ pub fn package_layer(bootstrap: &Path, zip_path: &Path) -> io::Result<()> {
         }],
         zip_path,
     )
+}
+
+// ANCHOR: rscript
+/// The R layer's `bin/Rscript`, for an R whose home (`R.home()`) is `home`
+/// in the layer's `R` folder: `lib64/R` for R built on Amazon Linux 2023.
+///
+/// Lambda's `PATH` is `/usr/local/bin:/usr/bin/:/bin:/opt/bin`, so of a
+/// layer only its `bin` is searched, and R installs its own `Rscript` in
+/// `R/bin`. This script runs that one, found from where the script is. It
+/// also sets `RHOME`, which `Rscript` reads before the home compiled into
+/// it, so that the R it starts is the layer's own, wherever the layer was
+/// unpacked and whatever `Rscript` was compiled for.
+pub fn rscript_wrapper(home: &str) -> String {
+    format!(
+        r#"#!/bin/sh
+# Lambda finds this file on its PATH, in /opt/bin; R is in /opt/R.
+layer="$(dirname "$0")/.."
+export RHOME="$layer/R/{home}"
+exec "$layer/R/bin/Rscript" "$@"
+"#
+    )
+}
+
+/// Where R's home is in `installation`: `lib64/R` or `lib/R`, whichever
+/// holds R's program, `bin/exec/R` (R's `configure` picks the first on a
+/// 64-bit Linux with `/usr/lib64`, such as Amazon Linux 2023).
+fn r_home_in(installation: &Path) -> io::Result<&'static str> {
+    ["lib64/R", "lib/R"]
+        .into_iter()
+        .find(|home| installation.join(home).join("bin/exec/R").is_file())
+        .ok_or_else(|| {
+            io::Error::other(format!(
+                "{} has no R home (lib64/R or lib/R, with bin/exec/R in it)",
+                installation.display()
+            ))
+        })
+}
+// ANCHOR_END: rscript
+
+/// What a package holds: how many files, and their size in bytes once
+/// unpacked (Lambda allows a function and its layers 250 MB unpacked).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Contents {
+    /// Files, folders not counted.
+    pub files: usize,
+    /// The files' sizes added up, in bytes.
+    pub bytes: u64,
+}
+
+/// Writes the R layer, for Lambda to unpack into `/opt`:
+///
+/// - `R/`: `installation`, the folder R was installed into (`make install`
+///   after `./configure --prefix=/opt/R`), which must hold `bin/Rscript`
+///   and R's home (`lib64/R` or `lib/R`);
+/// - `bin/Rscript`: the [`rscript_wrapper`], which Lambda's `PATH` finds;
+/// - `lib/`: each of `libraries`, a shared library R needs that the image
+///   lacks, under its own file name (`/opt/lib` is on Lambda's
+///   `LD_LIBRARY_PATH`).
+///
+/// Symbolic links are followed, and what they point to is stored as a
+/// plain file or folder: a link may point outside the installation (to
+/// `/etc`, say), where nothing will be on Lambda. A link to nothing, a
+/// folder that links back into itself, and two libraries with one name
+/// are errors that name them. Executables are stored with mode `0o755`,
+/// everything else `0o644`: Lambda's user owns none of the files and must
+/// read them all. Returns what the layer holds, for Lambda's size limit.
+pub fn package_r_layer(
+    installation: &Path,
+    libraries: &[PathBuf],
+    zip_path: &Path,
+) -> io::Result<Contents> {
+    if !installation.join("bin/Rscript").is_file() {
+        return Err(io::Error::other(format!(
+            "{} has no bin/Rscript: name the folder R was installed into (its --prefix)",
+            installation.display()
+        )));
+    }
+    let wrapper = rscript_wrapper(r_home_in(installation)?);
+    let mut names: Vec<String> = Vec::new();
+    for library in libraries {
+        let name = utf8_name(library)?;
+        if names.contains(&name) {
+            return Err(io::Error::other(format!(
+                "two libraries are named {name}: lib/ holds one of each"
+            )));
+        }
+        names.push(name);
+    }
+    let mut zip = zip::ZipWriter::new(File::create(zip_path)?);
+    let mut contents = Contents::default();
+    add_folder(&mut zip, "R", installation, &mut Vec::new(), &mut contents)?;
+
+    zip.add_directory("bin", folder_options())
+        .map_err(io::Error::other)?;
+    zip.start_file(
+        "bin/Rscript",
+        SimpleFileOptions::default().unix_permissions(0o755),
+    )
+    .map_err(io::Error::other)?;
+    zip.write_all(wrapper.as_bytes())?;
+    contents.files += 1;
+    contents.bytes += wrapper.len() as u64;
+
+    zip.add_directory("lib", folder_options())
+        .map_err(io::Error::other)?;
+    for (library, name) in libraries.iter().zip(&names) {
+        let mode = mode_for(&fs::metadata(library).map_err(|error| named(library, error))?);
+        contents.bytes += add_file(&mut zip, &format!("lib/{name}"), library, mode)?;
+        contents.files += 1;
+    }
+    zip.finish().map_err(io::Error::other)?;
+    Ok(contents)
+}
+
+/// Adds the folder `source` and everything in it to `zip` as `name`,
+/// following symbolic links; `inside` holds the real paths of the folders
+/// being added, to refuse a link back into one of them.
+fn add_folder(
+    zip: &mut ZipWriter,
+    name: &str,
+    source: &Path,
+    inside: &mut Vec<PathBuf>,
+    contents: &mut Contents,
+) -> io::Result<()> {
+    let real = source
+        .canonicalize()
+        .map_err(|error| named(source, error))?;
+    if inside.contains(&real) {
+        return Err(io::Error::other(format!(
+            "{}: a symbolic link back into a folder that holds it",
+            source.display()
+        )));
+    }
+    inside.push(real);
+    zip.add_directory(name, folder_options())
+        .map_err(io::Error::other)?;
+    let mut children: Vec<PathBuf> = fs::read_dir(source)
+        .and_then(|entries| {
+            entries
+                .map(|entry| entry.map(|entry| entry.path()))
+                .collect()
+        })
+        .map_err(|error| named(source, error))?;
+    children.sort();
+    for child in children {
+        let child_name = format!("{name}/{}", utf8_name(&child)?);
+        // fs::metadata follows a link; for a link to nothing it fails.
+        let metadata = fs::metadata(&child).map_err(|error| named(&child, error))?;
+        if metadata.is_dir() {
+            add_folder(zip, &child_name, &child, inside, contents)?;
+        } else if metadata.is_file() {
+            contents.bytes += add_file(zip, &child_name, &child, mode_for(&metadata))?;
+            contents.files += 1;
+        } else {
+            return Err(io::Error::other(format!(
+                "{}: neither a file nor a folder",
+                child.display()
+            )));
+        }
+    }
+    inside.pop();
+    Ok(())
+}
+
+/// `0o755` for a file anyone may run, `0o644` for any other.
+fn mode_for(metadata: &fs::Metadata) -> u32 {
+    if metadata.permissions().mode() & 0o111 != 0 {
+        0o755
+    } else {
+        0o644
+    }
+}
+
+/// A folder's entry in a zip: `0o755`, so that Lambda's user may list and
+/// enter it.
+fn folder_options() -> SimpleFileOptions {
+    SimpleFileOptions::default().unix_permissions(0o755)
+}
+
+/// The last part of `path`, which must be UTF-8 to be a name in the zip.
+fn utf8_name(path: &Path) -> io::Result<String> {
+    path.file_name()
+        .and_then(|name| name.to_str())
+        .map(str::to_string)
+        .ok_or_else(|| {
+            io::Error::other(format!("{} names no file, or not in UTF-8", path.display()))
+        })
+}
+
+/// `error`, with `path` in front of its message.
+fn named(path: &Path, error: io::Error) -> io::Error {
+    io::Error::new(error.kind(), format!("{}: {error}", path.display()))
 }
 
 /// Unpacks a package as Lambda does, modes included, into `folder`.

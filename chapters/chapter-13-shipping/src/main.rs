@@ -1,10 +1,15 @@
 //! The shipping build of the runtime (chapter 11's), which can also package
-//! itself.
+//! itself, or another runtime.
 //!
 //! - With `AWS_LAMBDA_RUNTIME_API` set, as on Lambda: it is the runtime.
-//! - `chapter-13 function ZIP FILE...`: writes a function package with this
-//!   binary as `bootstrap` and the FILEs beside it.
-//! - `chapter-13 layer ZIP`: writes a layer with this binary as `bootstrap`.
+//! - `chapter-13 function [--bootstrap PATH] ZIP FILE...`: writes a function
+//!   package with PATH (this binary if not given) as `bootstrap` and the
+//!   FILEs beside it.
+//! - `chapter-13 layer [--bootstrap PATH] ZIP`: writes a layer with PATH
+//!   (this binary if not given) as `bootstrap`.
+//! - `chapter-13 r-layer ZIP R_FOLDER [LIBRARY...]`: writes the R layer: the
+//!   R installed into R_FOLDER as `R/`, `bin/Rscript` to run it, and the
+//!   LIBRARY files in `lib/`; prints how many files and bytes it holds.
 //! - `chapter-13 glibc BINARY`: says which of Lambda's images BINARY runs on.
 //! - No arguments: packages itself with the tutorial's `function.sh`,
 //!   unpacks the zip into a stand-in for `/var/task`, and runs it there under
@@ -16,7 +21,9 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use chapter_13::{glibc_needed, images_for, package_function, package_layer, unpack};
+use chapter_13::{
+    glibc_needed, images_for, package_function, package_layer, package_r_layer, unpack,
+};
 use local_lambda::{FunctionConfig, Invocation, LocalLambda, bash_original};
 
 fn main() -> ExitCode {
@@ -33,17 +40,18 @@ fn main() -> ExitCode {
         .as_slice()
     {
         [] => demo(&this_binary),
-        ["function", zip, files @ ..] => {
-            let files: Vec<PathBuf> = files.iter().map(PathBuf::from).collect();
-            package_function(&this_binary, &files, Path::new(zip))
-                .map_err(|error| error.to_string())
+        ["function", "--bootstrap", bootstrap, zip, files @ ..] => {
+            function(Path::new(bootstrap), zip, files)
         }
-        ["layer", zip] => {
-            package_layer(&this_binary, Path::new(zip)).map_err(|error| error.to_string())
+        ["function", zip, files @ ..] if !zip.starts_with("--") => {
+            function(&this_binary, zip, files)
         }
+        ["layer", "--bootstrap", bootstrap, zip] => layer(Path::new(bootstrap), zip),
+        ["layer", zip] if !zip.starts_with("--") => layer(&this_binary, zip),
+        ["r-layer", zip, installation, libraries @ ..] => r_layer(zip, installation, libraries),
         ["glibc", binary] => report_glibc(Path::new(binary)),
         _ => {
-            eprintln!("usage: chapter-13 [function ZIP FILE... | layer ZIP | glibc BINARY]");
+            eprintln!("{USAGE}");
             return ExitCode::from(2);
         }
     };
@@ -54,6 +62,34 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+const USAGE: &str = "usage: chapter-13 [function [--bootstrap PATH] ZIP FILE... | \
+layer [--bootstrap PATH] ZIP | r-layer ZIP R_FOLDER [LIBRARY...] | glibc BINARY]";
+
+/// `function`: `bootstrap` and `files` into a function package at `zip`.
+fn function(bootstrap: &Path, zip: &str, files: &[&str]) -> Result<(), String> {
+    let files: Vec<PathBuf> = files.iter().map(PathBuf::from).collect();
+    package_function(bootstrap, &files, Path::new(zip)).map_err(|error| error.to_string())
+}
+
+/// `layer`: `bootstrap` alone into a layer at `zip`.
+fn layer(bootstrap: &Path, zip: &str) -> Result<(), String> {
+    package_layer(bootstrap, Path::new(zip)).map_err(|error| error.to_string())
+}
+
+/// `r-layer`: the R installed in `installation`, and `libraries`, into the
+/// R layer at `zip`; prints its size, for Lambda's 250 MB limit.
+fn r_layer(zip: &str, installation: &str, libraries: &[&str]) -> Result<(), String> {
+    let libraries: Vec<PathBuf> = libraries.iter().map(PathBuf::from).collect();
+    let contents = package_r_layer(Path::new(installation), &libraries, Path::new(zip))
+        .map_err(|error| error.to_string())?;
+    println!(
+        "{zip}: {} files, {:.1} MB unpacked",
+        contents.files,
+        contents.bytes as f64 / 1e6
+    );
+    Ok(())
 }
 
 // ANCHOR: report-glibc

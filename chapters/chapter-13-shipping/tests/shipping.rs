@@ -1,5 +1,6 @@
-//! Shipping: the chapter's glibc checks, run as the book shows them. The
-//! packages themselves are tested in `package.rs`.
+//! Shipping: the chapter's glibc checks, run as the book shows them, and
+//! its command line. The packages themselves are tested in `package.rs`,
+//! and the R runtime's in `r_layer.rs`.
 
 use std::path::{Path, PathBuf};
 
@@ -26,35 +27,43 @@ fn the_usual_build_runs_on_al2023() {
     assert!(String::from_utf8_lossy(&output.stdout).contains("runs on: provided.al2023"));
 }
 
-/// Where the chapter's static build command puts its binary.
-fn static_build() -> PathBuf {
-    harness::workspace_root().join("target/x86_64-unknown-linux-gnu/release/chapter-13")
+/// Where the chapter's static build command puts a binary: this chapter's
+/// runtime, or chapter 12's, the R runtime, which it also builds.
+fn static_build(name: &str) -> PathBuf {
+    harness::workspace_root()
+        .join("target/x86_64-unknown-linux-gnu/release")
+        .join(name)
 }
 
 #[test]
-fn the_static_build_runs_on_every_image() {
-    let binary = static_build();
-    if !binary.exists() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI builds it first: see .ci/run and the chapter"
+fn the_static_builds_run_on_every_image() {
+    let mut reports = String::new();
+    for name in ["chapter-13", "chapter-12"] {
+        let binary = static_build(name);
+        if !binary.exists() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI builds it first: see .ci/run and the chapter"
+            );
+            eprintln!(
+                "skipped: no static build at {} (the chapter's build command makes it)",
+                binary.display()
+            );
+            return;
+        }
+        assert_eq!(
+            glibc_needed(&binary).unwrap(),
+            None,
+            "{name} is statically linked: no glibc symbols needed"
         );
-        eprintln!(
-            "skipped: no static build at {} (the chapter's build command makes it)",
-            binary.display()
-        );
-        return;
+        let output = chapter_13().arg("glibc").arg(&binary).output().unwrap();
+        assert!(output.status.success());
+        reports.push_str(&harness::normalise_output(&String::from_utf8_lossy(
+            &output.stdout,
+        )));
     }
-    assert_eq!(
-        glibc_needed(&binary).unwrap(),
-        None,
-        "statically linked: no glibc symbols needed"
-    );
     assert_eq!(images_for(None), ["provided.al2023", "provided.al2"]);
-    let output = chapter_13().arg("glibc").arg(&binary).output().unwrap();
-    let report = harness::normalise_output(&String::from_utf8_lossy(&output.stdout));
-    assert!(output.status.success());
-    snapshot_settings().bind(|| insta::assert_snapshot!("shipping_static_glibc", report));
+    snapshot_settings().bind(|| insta::assert_snapshot!("shipping_static_glibc", reports));
 }
 
 #[test]
@@ -83,4 +92,37 @@ fn the_demo_runs_with_no_set_up() {
         "{}",
         demo.stdout
     );
+}
+
+#[test]
+fn the_bootstrap_option_packages_another_runtime() {
+    let work = harness::TaskRoot::new();
+    let zip = work.path().join("layer.zip");
+    let bash_bootstrap = bash_original().join("bootstrap");
+    chapter_13()
+        .arg("layer")
+        .arg("--bootstrap")
+        .arg(&bash_bootstrap)
+        .arg(&zip)
+        .assert()
+        .success();
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
+    let mut entry = archive.by_name("bootstrap").unwrap();
+    assert_eq!(entry.unix_mode().map(|mode| mode & 0o777), Some(0o755));
+    let mut packaged = Vec::new();
+    std::io::Read::read_to_end(&mut entry, &mut packaged).unwrap();
+    assert_eq!(
+        packaged,
+        std::fs::read(&bash_bootstrap).unwrap(),
+        "the layer's bootstrap is the file named, not the chapter's binary"
+    );
+    // An option without its value, or without a zip after it, is a usage error.
+    for args in [
+        &["function", "--bootstrap"][..],
+        &["layer", "--bootstrap", "x"],
+    ] {
+        let output = chapter_13().args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&output.stderr).starts_with("usage: chapter-13"));
+    }
 }
