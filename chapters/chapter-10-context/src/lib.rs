@@ -41,18 +41,23 @@ pub struct Context {
 
 impl Context {
     /// The context of `invocation`, whose request id the loop already checked.
-    pub fn from_invocation(request_id: &str, invocation: &NextInvocation) -> Context {
+    /// Lambda always sends `Lambda-Runtime-Deadline-Ms`; without it, or with
+    /// a value that is not a number of milliseconds, there is no deadline to
+    /// keep, and the error (`Runtime.InvalidContext`, this book's type) names
+    /// the header rather than reading it as 0, a deadline in 1970.
+    pub fn from_invocation(
+        request_id: &str,
+        invocation: &NextInvocation,
+    ) -> Result<Context, ErrorReport> {
         let header = |name: &str| invocation.header(name).map(str::to_string);
-        Context {
+        Ok(Context {
             request_id: request_id.to_string(),
-            deadline_ms: header("Lambda-Runtime-Deadline-Ms")
-                .and_then(|ms| ms.parse().ok())
-                .unwrap_or(0),
+            deadline_ms: deadline_ms(invocation.header(DEADLINE_HEADER))?,
             invoked_function_arn: header("Lambda-Runtime-Invoked-Function-Arn").unwrap_or_default(),
             trace_id: header("Lambda-Runtime-Trace-Id"),
             client_context: header("Lambda-Runtime-Client-Context"),
             cognito_identity: header("Lambda-Runtime-Cognito-Identity"),
-        }
+        })
     }
 
     /// The deadline as a point in time.
@@ -109,13 +114,28 @@ impl Context {
 #[path = "../exercise/shell_env.rs"]
 mod exercise;
 
+/// The header that carries the invocation's deadline.
+const DEADLINE_HEADER: &str = "Lambda-Runtime-Deadline-Ms";
+
+/// The deadline from its header's value, or the report that names what is wrong.
+fn deadline_ms(value: Option<&str>) -> Result<u64, ErrorReport> {
+    let invalid = |what: String| ErrorReport::new("Runtime.InvalidContext", what);
+    let value =
+        value.ok_or_else(|| invalid(format!("the event came without {DEADLINE_HEADER}")))?;
+    value.trim().parse().map_err(|_| {
+        invalid(format!(
+            "{DEADLINE_HEADER} is not a number of milliseconds: {value:?}"
+        ))
+    })
+}
+
 // ANCHOR: shell-answer
 /// How a shell handler answers, with the invocation's context in its environment.
 pub fn shell_answer(
     handler: &ShellHandler,
 ) -> impl FnMut(&NextInvocation, &str) -> Result<Vec<u8>, ErrorReport> + '_ {
     |invocation, id| {
-        let context = Context::from_invocation(id, invocation);
+        let context = Context::from_invocation(id, invocation)?;
         handler
             .run_with(&invocation.body, &context.shell_env(), None)
             .map_err(|error| invocation_report(&error))
@@ -161,7 +181,7 @@ where
     Handler: FnMut(Event, &Context) -> Result<Response, HandlerFailure>,
 {
     move |invocation, id| {
-        let context = Context::from_invocation(id, invocation);
+        let context = Context::from_invocation(id, invocation)?;
         let event: Event = serde_json::from_slice(&invocation.body).map_err(|error| {
             ErrorReport::new(
                 "Runtime.InvalidEvent",
@@ -223,7 +243,8 @@ mod tests {
                 ),
                 ("lambda-runtime-trace-id", "Root=1-a-b;Parent=c;Sampled=0"),
             ]),
-        );
+        )
+        .unwrap();
         assert_eq!(context.deadline_ms, 1_700_000_000_000);
         assert_eq!(
             context.remaining(),
@@ -258,25 +279,50 @@ mod tests {
             }
             Ok(serde_json::json!({"double": event.n * 2, "id": context.request_id}))
         });
+        let deadline = [("lambda-runtime-deadline-ms", "1700000000000")];
         assert_eq!(
-            answer(&invocation(&[]), "id-2").unwrap(),
+            answer(&invocation(&deadline), "id-2").unwrap(),
             br#"{"double":4,"id":"id-2"}"#
         );
         let zero = NextInvocation {
-            headers: Vec::new(),
             body: br#"{"n": 0}"#.to_vec(),
+            ..invocation(&deadline)
         };
         assert_eq!(
             answer(&zero, "id-3").unwrap_err(),
             ErrorReport::new("Numbers.Zero", "zero")
         );
         let not_json = NextInvocation {
-            headers: Vec::new(),
             body: b"nope".to_vec(),
+            ..invocation(&deadline)
         };
         assert_eq!(
             answer(&not_json, "id-4").unwrap_err().error_type,
             "Runtime.InvalidEvent"
+        );
+    }
+
+    #[test]
+    fn a_missing_or_unreadable_deadline_is_named_not_read_as_1970() {
+        let reports: Vec<ErrorReport> = [
+            invocation(&[]),
+            invocation(&[("lambda-runtime-deadline-ms", "soon")]),
+        ]
+        .iter()
+        .map(|next| Context::from_invocation("id-5", next).unwrap_err())
+        .collect();
+        assert_eq!(
+            reports,
+            [
+                ErrorReport::new(
+                    "Runtime.InvalidContext",
+                    "the event came without Lambda-Runtime-Deadline-Ms"
+                ),
+                ErrorReport::new(
+                    "Runtime.InvalidContext",
+                    "Lambda-Runtime-Deadline-Ms is not a number of milliseconds: \"soon\""
+                ),
+            ]
         );
     }
 

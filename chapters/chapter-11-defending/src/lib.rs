@@ -86,7 +86,7 @@ pub fn shell_answer(
     handler: &ShellHandler,
 ) -> impl FnMut(&NextInvocation, &str) -> Result<Vec<u8>, ErrorReport> + '_ {
     |invocation, id| {
-        let context = Context::from_invocation(id, invocation);
+        let context = Context::from_invocation(id, invocation)?;
         let deadline = handler_deadline(&context);
         let response = handler.run_with(&invocation.body, &context.shell_env(), Some(deadline));
         response.map_err(|error| invocation_report(&error))

@@ -31,7 +31,8 @@ fn run() -> Fatal {
     };
     match r_handler() {
         Ok(mut handler) => conversation.run(&mut |invocation, id| {
-            handler.answer(&invocation.body, &Context::from_invocation(id, invocation))
+            let context = Context::from_invocation(id, invocation)?;
+            handler.answer(&invocation.body, &context)
         }),
         Err(report) => conversation.fail_init(&report),
     }

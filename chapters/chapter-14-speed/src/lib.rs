@@ -26,7 +26,7 @@ pub fn persistent_answer(
     shell: &mut PersistentShell,
 ) -> impl FnMut(&NextInvocation, &str) -> Result<Vec<u8>, ErrorReport> + '_ {
     |invocation, id| {
-        let context = Context::from_invocation(id, invocation);
+        let context = Context::from_invocation(id, invocation)?;
         let deadline = chapter_11::handler_deadline(&context);
         let response = shell.run_with(&invocation.body, &context.shell_env(), Some(deadline));
         response.map_err(|error| invocation_report(&error))

@@ -130,17 +130,31 @@ impl MinimalClient {
     }
 }
 
-/// Reads one response with a `Content-Length` body (the Runtime API sends
-/// no other kind).
+/// The largest body this client reads, in bytes: well above Lambda's 6 MiB
+/// event, and a bound on what a broken server can make it hold.
+const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// How a response says where its body ends.
+enum Framing {
+    Length(usize),
+    Chunked,
+    /// Neither header: the body would run to the connection's end, which a
+    /// keep-alive client cannot wait for.
+    Unframed,
+}
+
+/// Reads one response. Lambda's Runtime API sends a `Content-Length`, but
+/// HTTP/1.1 lets a server send any body chunked instead, so both are read;
+/// a body framed neither way is an error that says so.
 fn read_response(reader: &mut impl BufRead) -> io::Result<Response> {
     let mut line = String::new();
     reader.read_line(&mut line)?;
-    let status = line
+    let status: u16 = line
         .split(' ')
         .nth(1)
         .and_then(|code| code.parse().ok())
         .ok_or_else(|| invalid(&format!("not an HTTP status line: {line:?}")))?;
-    let (mut headers, mut length) = (Vec::new(), 0);
+    let (mut headers, mut framing) = (Vec::new(), Framing::Unframed);
     loop {
         line.clear();
         if reader.read_line(&mut line)? == 0 {
@@ -150,15 +164,42 @@ fn read_response(reader: &mut impl BufRead) -> io::Result<Response> {
             break;
         };
         let (name, value) = (name.to_ascii_lowercase(), value.trim());
-        if name == "content-length" {
-            length = value
-                .parse()
-                .map_err(|_| invalid(&format!("a bad Content-Length: {value:?}")))?;
-        }
+        framing = match name.as_str() {
+            "transfer-encoding" if value.eq_ignore_ascii_case("chunked") => Framing::Chunked,
+            "transfer-encoding" => {
+                return Err(invalid(&format!(
+                    "a Transfer-Encoding this client cannot read: {value:?}"
+                )));
+            }
+            "content-length" if !matches!(framing, Framing::Chunked) => Framing::Length(
+                value
+                    .parse()
+                    .map_err(|_| invalid(&format!("a bad Content-Length: {value:?}")))?,
+            ),
+            _ => framing,
+        };
         headers.push((name, value.to_string()));
     }
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body)?;
+    let body = match framing {
+        Framing::Length(length) if length > MAX_BODY => {
+            return Err(invalid(&format!(
+                "a body of {length} bytes, over {MAX_BODY}"
+            )));
+        }
+        Framing::Length(length) => {
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body)?;
+            body
+        }
+        // Decoded by the same code that reads chunked requests in the local Lambda.
+        Framing::Chunked => local_lambda::http::read_chunked_body(reader, MAX_BODY)?,
+        Framing::Unframed if status == 204 || status == 304 => Vec::new(),
+        Framing::Unframed => {
+            return Err(invalid(&format!(
+                "a {status} response with neither Content-Length nor chunked framing"
+            )));
+        }
+    };
     Ok(Response {
         status,
         headers,
@@ -190,6 +231,40 @@ mod tests {
         );
         assert_eq!(response.body, b"{}");
         assert_eq!(reader, b"HTTP/1.1", "the next response is left alone");
+    }
+
+    #[test]
+    fn reads_a_chunked_body_with_extensions_and_trailers() {
+        let bytes = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nLambda-Runtime-Aws-Request-Id: abc\r\n\r\n3;x=y\r\n{\"a\r\n5\r\n\": 1}\r\n0\r\nX-Chunk-Count: 2\r\n\r\nHTTP/1.1";
+        let mut reader = &bytes[..];
+        let response = read_response(&mut reader).unwrap();
+        assert_eq!(response.body, br#"{"a": 1}"#);
+        assert_eq!(
+            reader, b"HTTP/1.1",
+            "the next response is left where it starts"
+        );
+    }
+
+    #[test]
+    fn a_body_it_cannot_frame_is_an_error_that_says_why() {
+        let cases: [(&[u8], &str); 3] = [
+            (
+                b"HTTP/1.1 200 OK\r\n\r\n{}",
+                "neither Content-Length nor chunked",
+            ),
+            (
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
+                "cannot read: \"gzip\"",
+            ),
+            (
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+                "not hexadecimal: \"zz\"",
+            ),
+        ];
+        for (bytes, expected) in cases {
+            let error = read_response(&mut &bytes[..]).err().expect("refused");
+            assert!(error.to_string().contains(expected), "{error}");
+        }
     }
 
     #[test]

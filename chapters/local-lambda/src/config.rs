@@ -24,6 +24,21 @@ impl Default for Limits {
     }
 }
 
+/// How `next` frames the event in its body. Lambda's Runtime API sends a
+/// `Content-Length`; HTTP/1.1 lets any server send `Transfer-Encoding:
+/// chunked` instead (RFC 9112, section 7.1), and a runtime's HTTP client
+/// must read both. The chunked setting is for testing that it does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EventFraming {
+    /// One body of `Content-Length` bytes, as Lambda sends it.
+    #[default]
+    ContentLength,
+    /// Chunks of at most `chunk_bytes` bytes each, the first with a chunk
+    /// extension and the last followed by a trailer field, so that a reader
+    /// meets every part of the chunked form.
+    Chunked { chunk_bytes: usize },
+}
+
 /// A function's configuration, with Lambda's defaults.
 #[derive(Debug, Clone)]
 pub struct FunctionConfig {
@@ -65,6 +80,9 @@ pub struct FunctionConfig {
     /// a changed bootstrap) and start the next invocation in a fresh environment if
     /// one has: an edited handler is what the next invocation runs.
     pub watch: bool,
+    /// How `next` sends the event: with a `Content-Length`, as Lambda does,
+    /// or chunked, to test a runtime's HTTP client.
+    pub event_framing: EventFraming,
 }
 
 impl FunctionConfig {
@@ -104,6 +122,7 @@ impl FunctionConfig {
             record: true,
             concurrency: 1,
             watch: false,
+            event_framing: EventFraming::ContentLength,
         }
     }
 

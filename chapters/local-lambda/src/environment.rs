@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::io;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
@@ -568,7 +568,8 @@ impl Supervisor {
             &self.config.function_version,
             &ids::request_id().replace('-', ""),
         );
-        let mut child = Command::new(bootstrap)
+        let mut command = Command::new(bootstrap);
+        command
             .current_dir(&self.config.task_root)
             .env_clear()
             .envs(self.config.lambda_environment(&api.env_value(), &stream))
@@ -576,8 +577,8 @@ impl Supervisor {
             .stdout(stdout)
             .stderr(stderr)
             // Its own process group, so a timeout kills everything it started.
-            .process_group(0)
-            .spawn()?;
+            .process_group(0);
+        let mut child = spawn_when_not_busy(&mut command)?;
         let pid = child.id();
         let sandbox = api.sandbox().clone();
         thread::Builder::new()
@@ -695,6 +696,8 @@ impl Supervisor {
                 trace_id: ids::trace_id(),
                 client_context: invocation.client_context,
                 cognito_identity: invocation.cognito_identity,
+                headers_left_out: invocation.headers_left_out,
+                framing: self.config.event_framing,
             },
             on_return,
         );
@@ -1053,6 +1056,30 @@ fn json_message(body: &[u8]) -> String {
 
 /// Describes how a process ended, in the words of Go's `ExitError`, which
 /// Lambda's own messages quote ("exit status 1", "signal: killed").
+/// How many times a `bootstrap` that is busy being written is tried again,
+/// and how long to wait before each try.
+const BUSY_TRIES: u32 = 10;
+const BUSY_WAIT: Duration = Duration::from_millis(20);
+
+/// Starts `command`, trying again while its program is busy (`ETXTBSY`):
+/// a file that some process still holds open for writing cannot be run.
+/// That is brief and common on a developer's machine: a build writing the
+/// bootstrap that `--watch` is about to start, or, in a test, another
+/// thread's child process that still holds a copied bootstrap open until it
+/// runs its own program. Lambda's files are read-only and never meet it.
+fn spawn_when_not_busy(command: &mut Command) -> io::Result<Child> {
+    let mut tries = 1;
+    loop {
+        match command.spawn() {
+            Err(error) if error.raw_os_error() == Some(libc::ETXTBSY) && tries < BUSY_TRIES => {
+                tries += 1;
+                thread::sleep(BUSY_WAIT);
+            }
+            result => return result,
+        }
+    }
+}
+
 fn describe_exit(status: ExitStatus) -> String {
     if let Some(code) = status.code() {
         return format!("exit status {code}");

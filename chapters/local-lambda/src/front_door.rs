@@ -66,6 +66,7 @@ pub(crate) fn handle(request: &Request, lambda: &LocalLambda) -> Response {
             .header("X-Amz-Client-Context")
             .and_then(decode_base64),
         cognito_identity: None,
+        headers_left_out: Vec::new(),
     };
     match lambda.invoke(invocation) {
         Ok(outcome) => {

@@ -38,12 +38,15 @@ impl Request {
     }
 }
 
-/// One HTTP response, written in one go with a `Content-Length`.
+/// One HTTP response, written in one go with a `Content-Length`, or chunked.
 #[derive(Debug, Clone)]
 pub struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// `Some(n)`: send the body with `Transfer-Encoding: chunked`, at most
+    /// `n` bytes a chunk, instead of with a `Content-Length`.
+    pub chunk_bytes: Option<usize>,
 }
 
 impl Response {
@@ -53,6 +56,7 @@ impl Response {
             status,
             headers: vec![("Content-Type".to_string(), content_type.to_string())],
             body: body.into(),
+            chunk_bytes: None,
         }
     }
 
@@ -210,33 +214,109 @@ fn read_body<R: Read>(reader: &mut BufReader<R>, request: &Request) -> Result<Ve
 }
 
 fn read_chunked<R: Read>(reader: &mut BufReader<R>) -> Result<Vec<u8>, ReadError> {
+    read_chunked_body(reader, MAX_BODY).map_err(|error| match error {
+        ChunkedError::TooLarge { .. } => ReadError::Malformed(413, "request body too large"),
+        ChunkedError::Malformed(_) => ReadError::Malformed(400, "malformed chunked body"),
+        ChunkedError::Io(error) => ReadError::Io(error),
+    })
+}
+
+/// Why a chunked body could not be read.
+#[derive(Debug)]
+pub enum ChunkedError {
+    /// The body would be larger than the limit given, in bytes.
+    TooLarge { limit: usize },
+    /// The bytes do not follow the chunked form; the message says where.
+    Malformed(String),
+    /// The connection failed, or closed inside the body.
+    Io(io::Error),
+}
+
+impl std::fmt::Display for ChunkedError {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChunkedError::TooLarge { limit } => {
+                write!(formatter, "a chunked body of more than {limit} bytes")
+            }
+            ChunkedError::Malformed(what) => write!(formatter, "a malformed chunked body: {what}"),
+            ChunkedError::Io(error) => write!(formatter, "a chunked body cut short: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for ChunkedError {}
+
+impl From<ChunkedError> for io::Error {
+    fn from(error: ChunkedError) -> io::Error {
+        match error {
+            ChunkedError::Io(error) => error,
+            other => io::Error::new(io::ErrorKind::InvalidData, other.to_string()),
+        }
+    }
+}
+
+// ANCHOR: read-chunked
+/// Reads a body sent with `Transfer-Encoding: chunked` (RFC 9112, section
+/// 7.1): chunks, each a size in hexadecimal on a line of its own (anything
+/// after a `;` is an extension, and ignored), then that many bytes and a
+/// line end; a chunk of size 0 ends the body, and the trailer fields after
+/// it, up to an empty line, are read and dropped. `limit` is the largest
+/// body accepted, in bytes. It is the one reader of chunked bodies in the
+/// project: the local Lambda's server and chapter 14's hand-written client
+/// both use it.
+pub fn read_chunked_body(reader: &mut impl BufRead, limit: usize) -> Result<Vec<u8>, ChunkedError> {
     let mut body = Vec::new();
     loop {
-        let mut size_line = String::new();
-        reader.read_line(&mut size_line)?;
-        let size_text = size_line.trim().split(';').next().unwrap_or_default();
-        let size = usize::from_str_radix(size_text, 16)
-            .map_err(|_| ReadError::Malformed(400, "bad chunk size"))?;
-        if body.len() + size > MAX_BODY {
-            return Err(ReadError::Malformed(413, "request body too large"));
-        }
+        let size_line = read_body_line(reader)?;
+        let size_text = size_line.split(';').next().unwrap_or_default().trim();
+        let size = usize::from_str_radix(size_text, 16).map_err(|_| {
+            ChunkedError::Malformed(format!(
+                "a chunk size that is not hexadecimal: {size_line:?}"
+            ))
+        })?;
         if size == 0 {
-            // Skip any trailers up to the blank line that ends the body.
-            loop {
-                let mut trailer = String::new();
-                if reader.read_line(&mut trailer)? == 0 || trailer.trim().is_empty() {
-                    return Ok(body);
-                }
-            }
+            while !read_body_line(reader)?.is_empty() {}
+            return Ok(body);
+        }
+        if size > limit - body.len() {
+            return Err(ChunkedError::TooLarge { limit });
         }
         let start = body.len();
         body.resize(start + size, 0);
-        reader
-            .read_exact(&mut body[start..])
-            .map_err(|_| ReadError::Malformed(400, "connection closed mid-chunk"))?;
-        let mut crlf = String::new();
-        reader.read_line(&mut crlf)?;
+        reader.read_exact(&mut body[start..]).map_err(|error| {
+            if error.kind() == io::ErrorKind::UnexpectedEof {
+                closed_inside_the_body()
+            } else {
+                ChunkedError::Io(error)
+            }
+        })?;
+        let end = read_body_line(reader)?;
+        if !end.is_empty() {
+            return Err(ChunkedError::Malformed(format!(
+                "{size} bytes of chunk data followed by {end:?}, not a line end"
+            )));
+        }
     }
+}
+// ANCHOR_END: read-chunked
+
+fn closed_inside_the_body() -> ChunkedError {
+    ChunkedError::Io(io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        "the connection closed inside the body",
+    ))
+}
+
+/// One line of a chunked body, without its line end; the end of the
+/// connection before a line is complete is an error.
+fn read_body_line(reader: &mut impl BufRead) -> Result<String, ChunkedError> {
+    let mut line = String::new();
+    let read = reader.read_line(&mut line).map_err(ChunkedError::Io)?;
+    if read == 0 || !line.ends_with('\n') {
+        return Err(closed_inside_the_body());
+    }
+    line.truncate(line.trim_end_matches(['\r', '\n']).len());
+    Ok(line)
 }
 
 /// Writes a whole response in one write, head and body together: a client
@@ -255,16 +335,44 @@ pub fn write_response(
     for (name, value) in &response.headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
-    head.push_str(&format!("Content-Length: {}\r\n", response.body.len()));
+    let body = match response.chunk_bytes {
+        None => {
+            head.push_str(&format!("Content-Length: {}\r\n", response.body.len()));
+            response.body.clone()
+        }
+        Some(chunk_bytes) => {
+            head.push_str("Transfer-Encoding: chunked\r\nTrailer: X-Chunk-Count\r\n");
+            chunked(&response.body, chunk_bytes)
+        }
+    };
     if !keep_alive {
         head.push_str("Connection: close\r\n");
     }
     head.push_str("\r\n");
-    let mut whole = Vec::with_capacity(head.len() + response.body.len());
+    let mut whole = Vec::with_capacity(head.len() + body.len());
     whole.extend_from_slice(head.as_bytes());
-    whole.extend_from_slice(&response.body);
+    whole.extend_from_slice(&body);
     out.write_all(&whole)?;
     out.flush()
+}
+
+/// `body` in the chunked form, `chunk_bytes` at most a chunk: the first
+/// chunk's size line carries an extension, and the end a trailer field
+/// counting the chunks, so that a reader meets every part of the form.
+fn chunked(body: &[u8], chunk_bytes: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len() + body.len() / chunk_bytes.max(1) * 12 + 64);
+    let mut count = 0;
+    for (index, chunk) in body.chunks(chunk_bytes.max(1)).enumerate() {
+        // Short: ureq 3 refuses a size line of more than 20 bytes, extension
+        // included, and a reader's runtime may well be built on it.
+        let extension = if index == 0 { ";x=1" } else { "" };
+        out.extend_from_slice(format!("{:x}{extension}\r\n", chunk.len()).as_bytes());
+        out.extend_from_slice(chunk);
+        out.extend_from_slice(b"\r\n");
+        count += 1;
+    }
+    out.extend_from_slice(format!("0\r\nX-Chunk-Count: {count}\r\n\r\n").as_bytes());
+    out
 }
 
 fn reason(status: u16) -> &'static str {
@@ -341,6 +449,66 @@ mod tests {
     fn reads_a_chunked_body() {
         let raw = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n";
         assert_eq!(parse(raw).0.unwrap().body, b"abcde");
+    }
+
+    #[test]
+    fn a_chunked_response_reads_back_whole_with_its_extension_and_trailer() {
+        let mut response = Response::new(200, "application/json", vec![b'x'; 40_000]);
+        response.chunk_bytes = Some(16_384);
+        let mut written = Vec::new();
+        write_response(&mut written, &response, true).unwrap();
+        let text = String::from_utf8_lossy(&written);
+        assert!(
+            text.contains("Transfer-Encoding: chunked\r\n"),
+            "{text:.200}"
+        );
+        assert!(!text.contains("Content-Length"), "one framing, not two");
+        assert!(
+            text.contains("\r\n4000;x=1\r\n"),
+            "the first chunk's extension"
+        );
+        assert!(
+            text.ends_with("\r\n0\r\nX-Chunk-Count: 3\r\n\r\n"),
+            "three chunks and a trailer"
+        );
+        let body_start = text.find("\r\n\r\n").unwrap() + 4;
+        let mut rest = &written[body_start..];
+        assert_eq!(
+            read_chunked_body(&mut rest, MAX_BODY).unwrap(),
+            vec![b'x'; 40_000]
+        );
+        assert!(rest.is_empty(), "the trailer is read to its end");
+    }
+
+    #[test]
+    fn a_broken_chunked_body_is_refused_with_what_is_wrong() {
+        let messages: Vec<String> = [
+            &b"zz\r\nabc\r\n0\r\n\r\n"[..],
+            b"3\r\nabcd\r\n0\r\n\r\n",
+            b"3\r\nab",
+            b"10\r\n",
+        ]
+        .iter()
+        .map(|bytes| {
+            read_chunked_body(&mut &bytes[..], MAX_BODY)
+                .unwrap_err()
+                .to_string()
+        })
+        .collect();
+        assert_eq!(
+            messages,
+            [
+                "a malformed chunked body: a chunk size that is not hexadecimal: \"zz\"",
+                "a malformed chunked body: 3 bytes of chunk data followed by \"d\", not a line end",
+                "a chunked body cut short: the connection closed inside the body",
+                "a chunked body cut short: the connection closed inside the body",
+            ]
+        );
+        let too_big = read_chunked_body(&mut &b"ff\r\n"[..], 16).unwrap_err();
+        assert!(
+            matches!(too_big, ChunkedError::TooLarge { limit: 16 }),
+            "{too_big}"
+        );
     }
 
     #[test]

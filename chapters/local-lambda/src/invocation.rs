@@ -14,6 +14,10 @@ pub struct Invocation {
     pub client_context: Option<String>,
     /// JSON sent by mobile SDKs; passed on as `Lambda-Runtime-Cognito-Identity`.
     pub cognito_identity: Option<String>,
+    /// Headers of `next` to leave out, by name, compared without regard to
+    /// case (`Lambda-Runtime-Deadline-Ms`, say). Lambda always sends its
+    /// headers; leaving one out tests what a runtime does without it.
+    pub headers_left_out: Vec<String>,
 }
 
 impl Invocation {
@@ -23,6 +27,12 @@ impl Invocation {
             event: event.into(),
             ..Invocation::default()
         }
+    }
+
+    /// The same invocation, with the header `name` left out of `next`.
+    pub fn without_header(mut self, name: &str) -> Invocation {
+        self.headers_left_out.push(name.to_string());
+        self
     }
 }
 

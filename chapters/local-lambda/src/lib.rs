@@ -31,7 +31,7 @@ mod record;
 mod report;
 mod runtime_api;
 
-pub use config::{FunctionConfig, Limits};
+pub use config::{EventFraming, FunctionConfig, Limits};
 pub use environment::{LocalLambda, Pending};
 pub use front_door::{FrontDoor, INVOKE_PATH};
 pub use invocation::{FunctionError, Invocation, Outcome, Rejection};

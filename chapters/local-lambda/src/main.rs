@@ -15,7 +15,9 @@ use std::thread;
 use std::time::Duration;
 
 use clap::Parser;
-use local_lambda::{FrontDoor, FunctionConfig, Invocation, LocalLambda, Outcome, Rejection};
+use local_lambda::{
+    EventFraming, FrontDoor, FunctionConfig, Invocation, LocalLambda, Outcome, Rejection,
+};
 
 /// Runs a Lambda custom runtime locally and invokes it once per EVENT.
 #[derive(Parser)]
@@ -59,6 +61,13 @@ struct Options {
     /// Start a fresh environment when the bootstrap or a file in the task root has changed
     #[arg(long)]
     watch: bool,
+    /// Send each event chunked (Transfer-Encoding: chunked), BYTES at most a
+    /// chunk (--chunked-events=BYTES; 16384 without), to test the runtime's HTTP
+    /// client; Lambda sends a Content-Length
+    #[arg(long, value_name = "BYTES", num_args = 0..=1, require_equals = true,
+          default_missing_value = "16384",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    chunked_events: Option<u32>,
     /// Stay up and take invocations over HTTP instead
     #[arg(long)]
     serve: bool,
@@ -112,6 +121,11 @@ fn function_config(options: &Options) -> Result<FunctionConfig, String> {
     config.env = options.env.clone();
     config.concurrency = usize::from(options.concurrency);
     config.watch = options.watch;
+    if let Some(chunk_bytes) = options.chunked_events {
+        config.event_framing = EventFraming::Chunked {
+            chunk_bytes: chunk_bytes as usize,
+        };
+    }
     config.echo_log = true;
     if options.no_bootstrap {
         config.bootstrap = None;

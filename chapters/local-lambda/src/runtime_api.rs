@@ -16,7 +16,7 @@ use std::io;
 
 use serde_json::json;
 
-use crate::config::Limits;
+use crate::config::{EventFraming, Limits};
 use crate::connection::{self, Bell, Connection, Progress};
 use crate::http::{Request, Response};
 use crate::record::Recording;
@@ -34,6 +34,10 @@ pub(crate) struct Offer {
     pub trace_id: String,
     pub client_context: Option<String>,
     pub cognito_identity: Option<String>,
+    /// Headers the invocation asked to leave out (see [`Invocation`](crate::Invocation)).
+    pub headers_left_out: Vec<String>,
+    /// How the event goes into `next`'s body.
+    pub framing: EventFraming,
 }
 
 /// What the runtime said about the event it was given.
@@ -533,6 +537,15 @@ fn event_response(offer: Offer) -> Response {
     }
     if let Some(identity) = &offer.cognito_identity {
         response = response.with_header("Lambda-Runtime-Cognito-Identity", identity);
+    }
+    response.headers.retain(|(name, _)| {
+        !offer
+            .headers_left_out
+            .iter()
+            .any(|left_out| left_out.eq_ignore_ascii_case(name))
+    });
+    if let EventFraming::Chunked { chunk_bytes } = offer.framing {
+        response.chunk_bytes = Some(chunk_bytes);
     }
     response
 }

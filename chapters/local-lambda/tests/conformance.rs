@@ -219,11 +219,11 @@ fn a_runtime_that_stops_halfway_through_its_answer_times_out() {
 fn next_carries_lambdas_headers() {
     let (lambda, base) = embedded();
     let pending = lambda.submit(Invocation {
-        event: b"{}".to_vec(),
         client_context: Some(r#"{"client":{"app_title":"demo"}}"#.to_string()),
         cognito_identity: Some(
             r#"{"cognitoIdentityId":"id","cognitoIdentityPoolId":"pool"}"#.to_string(),
         ),
+        ..Invocation::new("{}")
     });
     let event = get(&format!("{base}{NEXT}"));
     let id = request_id(&event);
@@ -276,6 +276,52 @@ fn next_carries_lambdas_headers() {
     assert_ne!(request_id(&plain), id, "every invocation gets a fresh id");
     post(&response_url(&base, &request_id(&plain)), b"ok");
     pending.wait().unwrap();
+}
+
+/// The head of a `next` answer and its raw body, read off the wire.
+fn raw_next(base: &str) -> (String, Vec<u8>) {
+    let mut raw = TcpStream::connect(base.trim_start_matches("http://")).unwrap();
+    raw.write_all(format!("GET {NEXT} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+        .unwrap();
+    let mut reader = std::io::BufReader::new(raw);
+    let mut head = String::new();
+    while !head.ends_with("\r\n\r\n") {
+        std::io::BufRead::read_line(&mut reader, &mut head).unwrap();
+    }
+    let body = local_lambda::http::read_chunked_body(&mut reader, 1 << 20).unwrap();
+    (head, body)
+}
+
+#[test]
+fn next_can_send_the_event_chunked_and_leave_a_header_out() {
+    let mut config = FunctionConfig::embedded(".");
+    config.event_framing = local_lambda::EventFraming::Chunked { chunk_bytes: 7 };
+    let lambda = LocalLambda::start(config).expect("start");
+    let base = format!("http://{}", lambda.runtime_api().unwrap());
+    let event = r#"{"text":"sent in pieces"}"#;
+    let pending =
+        lambda.submit(Invocation::new(event).without_header("lambda-runtime-DEADLINE-ms"));
+    let (head, body) = raw_next(&base);
+    assert!(head.contains("Transfer-Encoding: chunked\r\n"), "{head}");
+    assert!(!head.contains("Content-Length"), "{head}");
+    assert!(
+        !head
+            .to_ascii_lowercase()
+            .contains("lambda-runtime-deadline-ms"),
+        "left out, whatever its case: {head}"
+    );
+    assert!(
+        head.contains("Lambda-Runtime-Aws-Request-Id: "),
+        "the rest are sent: {head}"
+    );
+    assert_eq!(body, event.as_bytes(), "the chunks make up the event");
+    let id = head
+        .lines()
+        .find_map(|line| line.strip_prefix("Lambda-Runtime-Aws-Request-Id: "))
+        .unwrap()
+        .to_string();
+    post(&response_url(&base, &id), b"ok");
+    assert_eq!(pending.wait().unwrap().body(), b"ok");
 }
 
 #[test]

@@ -6,6 +6,7 @@
 
 pub mod exhibit;
 pub mod faults;
+pub mod framing;
 
 pub use exhibit::exhibit;
 

@@ -45,3 +45,15 @@ fn lambda_runtime_answers_and_reports_through_the_local_lambda() {
         assert_eq!(count, 202, "{prefix}: {log:#?}");
     }
 }
+
+#[test]
+fn lambda_runtime_reads_an_event_sent_chunked() {
+    let task = TaskRoot::with_bootstrap(Path::new(env!("CARGO_BIN_EXE_peer-lambda-runtime")));
+    let name = "x".repeat(harness::framing::BIG_EVENT_BYTES);
+    let run = harness::framing::run_chunked(
+        task.config("bootstrap"),
+        &[Invocation::new(format!(r#"{{"name":"{name}"}}"#))],
+    );
+    let reply = json(harness::framing::outcome(&run, 0).body());
+    assert_eq!(reply["message"], format!("Hello, {name}!"));
+}

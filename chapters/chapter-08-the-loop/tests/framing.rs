@@ -1,0 +1,13 @@
+//! What chapter 8's runtime does with an event sent chunked, which HTTP/1.1 allows
+//! any server to send.
+
+use harness::{TaskRoot, framing};
+
+fn task() -> TaskRoot {
+    TaskRoot::with_bootstrap(assert_cmd::cargo::cargo_bin!("chapter-08"))
+}
+
+#[test]
+fn an_event_sent_chunked_is_read_whole() {
+    framing::assert_tutorial_handler_reads_a_chunked_event(&task());
+}

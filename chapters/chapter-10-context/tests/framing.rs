@@ -1,0 +1,45 @@
+//! What chapter 10's runtimes do with an event sent chunked, which HTTP/1.1
+//! allows any server to send, and with an event whose deadline header is
+//! missing: the shell runtime and the greeter, a handler written in Rust.
+
+use harness::{TaskRoot, framing};
+use local_lambda::Invocation;
+
+fn shell_task() -> TaskRoot {
+    TaskRoot::with_bootstrap(assert_cmd::cargo::cargo_bin!("chapter-10"))
+}
+
+fn greeter_task() -> TaskRoot {
+    TaskRoot::with_bootstrap(assert_cmd::cargo::cargo_bin!("chapter-10-greeter"))
+}
+
+#[test]
+fn the_shell_runtime_reads_an_event_sent_chunked_whole() {
+    framing::assert_tutorial_handler_reads_a_chunked_event(&shell_task());
+}
+
+#[test]
+fn the_shell_runtime_reports_a_missing_deadline_by_name() {
+    framing::assert_runtime_names_a_missing_deadline(shell_task().config("bootstrap"), "{}");
+}
+
+#[test]
+fn the_greeter_reads_an_event_sent_chunked_whole() {
+    let name = "x".repeat(framing::BIG_EVENT_BYTES);
+    let task = greeter_task();
+    let run = framing::run_chunked(
+        task.config("bootstrap"),
+        &[Invocation::new(format!(r#"{{"name":"{name}"}}"#))],
+    );
+    let reply: serde_json::Value =
+        serde_json::from_slice(framing::outcome(&run, 0).body()).expect("a JSON reply");
+    assert_eq!(reply["message"], format!("Hello, {name}!"));
+}
+
+#[test]
+fn the_greeter_reports_a_missing_deadline_by_name() {
+    framing::assert_runtime_names_a_missing_deadline(
+        greeter_task().config("bootstrap"),
+        r#"{"name": "Ada"}"#,
+    );
+}
