@@ -83,6 +83,9 @@ pub struct FunctionConfig {
     /// How `next` sends the event: with a `Content-Length`, as Lambda does,
     /// or chunked, to test a runtime's HTTP client.
     pub event_framing: EventFraming,
+    /// Print every Runtime API exchange to stderr as it happens, with its
+    /// time (see [`Recording::traced`](crate::Recording::traced)).
+    pub trace: bool,
 }
 
 impl FunctionConfig {
@@ -123,6 +126,7 @@ impl FunctionConfig {
             concurrency: 1,
             watch: false,
             event_framing: EventFraming::ContentLength,
+            trace: false,
         }
     }
 

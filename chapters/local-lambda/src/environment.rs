@@ -208,7 +208,7 @@ impl LocalLambda {
                 "an embedded runtime is one environment: concurrency must be 1",
             ));
         }
-        let recording = Recording::new(config.record);
+        let recording = Recording::new(config.record).traced(config.trace);
         let mut slots = Vec::new();
         let mut keepers = Vec::new();
         for index in 0..environments {

@@ -68,6 +68,10 @@ struct Options {
           default_missing_value = "16384",
           value_parser = clap::value_parser!(u32).range(1..))]
     chunked_events: Option<u32>,
+    /// Print each Runtime API request and answer to stderr as it happens,
+    /// with its time in milliseconds since the start
+    #[arg(long)]
+    trace: bool,
     /// Stay up and take invocations over HTTP instead
     #[arg(long)]
     serve: bool,
@@ -126,6 +130,7 @@ fn function_config(options: &Options) -> Result<FunctionConfig, String> {
             chunk_bytes: chunk_bytes as usize,
         };
     }
+    config.trace = options.trace;
     config.echo_log = true;
     if options.no_bootstrap {
         config.bootstrap = None;

@@ -2,6 +2,7 @@
 //! in the order they happened, for tests to snapshot and readers to study.
 
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 use crate::http::{Request, Response};
 
@@ -42,6 +43,9 @@ pub struct Recording {
     entries: Arc<Mutex<Entries>>,
     /// Off, nothing is kept: a server's memory stays flat however long it runs.
     enabled: bool,
+    /// Set, each request and each answer is also printed to stderr as it
+    /// happens, with its time since this instant (`--trace`).
+    traced_since: Option<Instant>,
 }
 
 impl Default for Recording {
@@ -56,6 +60,25 @@ impl Recording {
         Recording {
             entries: Arc::default(),
             enabled,
+            traced_since: None,
+        }
+    }
+
+    /// The same recording, also printing every exchange to stderr as it
+    /// happens when `trace` is set: the `--trace` of the `local-lambda`
+    /// command, in the form of the tests' transcripts, each half of an
+    /// exchange headed by its time in milliseconds since the local Lambda
+    /// started, so that a slow step shows where it is.
+    pub fn traced(mut self, trace: bool) -> Recording {
+        self.traced_since = trace.then(Instant::now);
+        self
+    }
+
+    /// Prints `lines` to stderr in one write, headed by the time since the start.
+    fn trace(&self, lines: &str) {
+        if let Some(since) = self.traced_since {
+            let ms = since.elapsed().as_secs_f64() * 1000.0;
+            eprint!("[runtime api {ms:>10.3} ms] {lines}");
         }
     }
 
@@ -73,6 +96,12 @@ impl Recording {
 
     /// Records a request as it arrives and returns its place, to fill in the answer later.
     pub(crate) fn request(&self, request: &Request) -> usize {
+        if self.traced_since.is_some() {
+            let mut lines = format!("{} {}\n", request.method, request.target);
+            let headers = meaningful(&request.headers);
+            show_headers_and_body(&mut lines, &headers, &request.body, &request.method);
+            self.trace(&lines);
+        }
         if !self.enabled {
             return usize::MAX;
         }
@@ -91,6 +120,12 @@ impl Recording {
 
     /// Records the answer to the request at `index`.
     pub(crate) fn response(&self, index: usize, response: &Response) {
+        if self.traced_since.is_some() {
+            let mut lines = format!("  -> {}\n", response.status);
+            let headers = meaningful(&response.headers);
+            show_headers_and_body(&mut lines, &headers, &response.body, "");
+            self.trace(&lines);
+        }
         if !self.enabled {
             return;
         }

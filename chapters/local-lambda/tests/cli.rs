@@ -46,6 +46,50 @@ fn runs_the_tutorials_event_through_the_bash_original() {
 }
 
 #[test]
+fn trace_prints_each_exchange_as_it_happens_with_its_time() {
+    let output = local_lambda()
+        .args(["--trace", r#"{"traced": true}"#])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let traced: Vec<(f64, &str)> = stderr
+        .lines()
+        .filter_map(|line| line.strip_prefix("[runtime api "))
+        .map(|rest| {
+            let (ms, what) = rest
+                .split_once(" ms] ")
+                .expect("a time, then what happened");
+            (ms.trim().parse().expect("milliseconds"), what)
+        })
+        .collect();
+    let steps: Vec<&str> = traced.iter().map(|(_, what)| *what).collect();
+    assert_eq!(
+        steps[..4],
+        [
+            "GET /2018-06-01/runtime/invocation/next",
+            "  -> 200",
+            steps[2],
+            "  -> 202"
+        ],
+        "{stderr}"
+    );
+    assert!(
+        steps[2].starts_with("POST /2018-06-01/runtime/invocation/")
+            && steps[2].ends_with("/response"),
+        "{stderr}"
+    );
+    assert!(
+        traced.windows(2).all(|pair| pair[0].0 <= pair[1].0),
+        "times only grow: {stderr}"
+    );
+    assert!(
+        stderr.contains("     body: {\"traced\": true}\n"),
+        "the event's body is shown: {stderr}"
+    );
+}
+
+#[test]
 fn several_events_in_a_row_from_stdin_lines() {
     let output = local_lambda()
         .args(["--lines", "-"])
