@@ -19,6 +19,7 @@
 //! Everything listens on 127.0.0.1 only, on ports the system picks unless
 //! told otherwise, and every exchange is recorded for the tests.
 
+pub mod check;
 mod config;
 mod connection;
 mod environment;

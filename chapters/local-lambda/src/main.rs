@@ -1,8 +1,10 @@
 //! `local-lambda`: what `docker run` of an image that plays Lambda (AWS's
 //! `public.ecr.aws/lambda/provided:al2023`, with its Runtime Interface
-//! Emulator) does for a runtime's author, without Docker. It starts the local Runtime API, runs a bootstrap
-//! against it, invokes it with each event, prints each result on stdout and
-//! the function's log (with `START`, `END` and `REPORT`) on stderr.
+//! Emulator) does for a runtime's author, without Docker. It starts the
+//! local Runtime API, runs a bootstrap against it, invokes it with each
+//! event, prints each result on stdout and the function's log (with
+//! `START`, `END` and `REPORT`) on stderr. `local-lambda check` grades a
+//! runtime against Lambda's contract instead (see [`local_lambda::check`]).
 
 use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Read, Write};
@@ -14,7 +16,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{Args, Parser, Subcommand};
 use local_lambda::{
     EventFraming, FrontDoor, FunctionConfig, Invocation, LocalLambda, Outcome, Rejection,
 };
@@ -26,9 +28,13 @@ use local_lambda::{
     // A JSON number is an event too: `local-lambda -- -1` is not needed for it.
     allow_negative_numbers = true,
     after_help = "exit status: 0 when every invocation succeeded, 1 when one failed,\n\
-                  2 for a usage error or when the local Lambda cannot start."
+                  2 for a usage error or when the local Lambda cannot start.",
+    // `local-lambda check …` is the subcommand; anything else is events.
+    args_conflicts_with_subcommands = true
 )]
 struct Options {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// The events, in order. An EVENT of - is read from stdin; with no EVENT,
     /// stdin is the event (or {} when stdin is a terminal).
     #[arg(value_name = "EVENT")]
@@ -88,9 +94,42 @@ struct Options {
     port: u16,
 }
 
+#[derive(Subcommand)]
+enum Command {
+    /// Grade a runtime against Lambda's contract, one row per point, with
+    /// its check handler (see the book's "Your own runtime")
+    #[command(after_help = "exit status: 0 when no row fails, 1 when one does, 2 for a usage error.")]
+    Check(CheckOptions),
+}
+
+#[derive(Args)]
+struct CheckOptions {
+    /// The runtime to grade
+    #[arg(long, value_name = "PATH")]
+    bootstrap: PathBuf,
+    /// LAMBDA_TASK_ROOT, holding the check handler [default: the bootstrap's folder]
+    #[arg(long, value_name = "DIR")]
+    task_root: Option<PathBuf>,
+    /// _HANDLER: the check handler, in the runtime's own form
+    #[arg(long, value_name = "NAME", default_value = "check.handler")]
+    handler: String,
+    /// An extra environment variable (repeatable)
+    #[arg(long = "env", value_name = "NAME=VALUE", value_parser = parse_env)]
+    env: Vec<(String, String)>,
+    /// Print the rows as JSON, for CI
+    #[arg(long)]
+    json: bool,
+}
+
 fn main() -> ExitCode {
     // clap prints usage errors itself and exits with status 2.
     let options = Options::parse();
+    if let Some(Command::Check(check)) = &options.command {
+        return run_check(check).unwrap_or_else(|message| {
+            eprintln!("local-lambda check: {message}");
+            ExitCode::from(2)
+        });
+    }
     let result = function_config(&options).and_then(|config| {
         if options.serve {
             serve(config, options.port)
@@ -149,6 +188,34 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
         .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
         .filter(|timeout| !timeout.is_zero())
         .ok_or_else(|| "expected a number of seconds above 0, such as 3 or 0.5".to_string())
+}
+
+/// `local-lambda check`: the report card, as a table (coloured on a
+/// terminal) or as JSON; 1 when a row fails.
+fn run_check(options: &CheckOptions) -> Result<ExitCode, String> {
+    let bootstrap = options
+        .bootstrap
+        .canonicalize()
+        .map_err(|error| format!("bootstrap {}: {error}", options.bootstrap.display()))?;
+    let mut config = FunctionConfig::for_bootstrap(bootstrap);
+    if let Some(task_root) = &options.task_root {
+        config.task_root = task_root
+            .canonicalize()
+            .map_err(|error| format!("task root {}: {error}", task_root.display()))?;
+    }
+    config.handler = options.handler.clone();
+    config.env = options.env.clone();
+    let rows = local_lambda::check::check(&config);
+    if options.json {
+        println!("{}", local_lambda::check::json(&rows));
+    } else {
+        print!("{}", local_lambda::check::table(&rows, io::stdout().is_terminal()));
+    }
+    Ok(if local_lambda::check::all_kept(&rows) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn parse_env(text: &str) -> Result<(String, String), String> {

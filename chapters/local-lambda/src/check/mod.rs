@@ -1,0 +1,133 @@
+//! `local-lambda check`: a report card for any runtime. Each row is one
+//! point of Lambda's contract with a runtime, tried in an execution
+//! environment of its own: what was sent, what the runtime did, and a
+//! verdict (pass, warn, fail), with the chapter of the book that explains it.
+//!
+//! The rows need a handler whose behaviour is known, so the check asks the
+//! runtime's author for one, the *check handler*, written in the runtime's
+//! language in a few lines (the book's bash one is
+//! `chapters/local-lambda/check/check.sh`). Given an event, it does what the
+//! event's `check` field says:
+//!
+//! | event | the handler |
+//! |---|---|
+//! | `{"check":"fail"}` | fails, as a handler of that language fails |
+//! | `{"check":"sleep"}` | sleeps 3 seconds, then answers with the event |
+//! | `{"check":"log"}` | writes `check: a line for the log` to the function's log, and answers `logged` |
+//! | any other event | answers with the event itself |
+//!
+//! An answer may be the event's bytes or the same JSON re-encoded: a runtime
+//! that parses events is free to. The rows use only the local Lambda's
+//! public API, as any test of a runtime would.
+
+mod cases;
+
+use std::fmt::Write as _;
+
+use serde_json::json;
+
+use crate::FunctionConfig;
+
+/// What one row found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Pass,
+    /// The runtime keeps the contract, but something in how it does costs it.
+    Warn,
+    Fail,
+}
+
+impl Verdict {
+    fn word(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Warn => "warn",
+            Verdict::Fail => "FAIL",
+        }
+    }
+
+    /// The word in the terminal's colours: green, yellow, red.
+    fn coloured(self) -> String {
+        let colour = match self {
+            Verdict::Pass => 32,
+            Verdict::Warn => 33,
+            Verdict::Fail => 31,
+        };
+        format!("\x1b[{colour}m{}\x1b[0m", self.word())
+    }
+}
+
+/// One row of the report card.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// A short name, the same in the table and in `--json`.
+    pub name: &'static str,
+    /// What the row sent, in a few words.
+    pub sent: String,
+    /// What the runtime did, in a few words.
+    pub did: String,
+    pub verdict: Verdict,
+    /// The chapter of the book that explains what the row checks.
+    pub chapter: &'static str,
+}
+
+/// Runs every row against the runtime of `function` (its bootstrap, task
+/// root, settings and `_HANDLER`, which names the check handler) and
+/// returns them in order. Each row starts a local Lambda of its own.
+pub fn check(function: &FunctionConfig) -> Vec<Row> {
+    cases::ALL.iter().map(|case| case(function)).collect()
+}
+
+/// Whether no row failed: the check's exit status is 0 then, 1 otherwise.
+pub fn all_kept(rows: &[Row]) -> bool {
+    rows.iter().all(|row| row.verdict != Verdict::Fail)
+}
+
+/// The report card as a table for a person, one row per line and its
+/// explanation under it; `colour` for a terminal.
+pub fn table(rows: &[Row], colour: bool) -> String {
+    let mut out = String::new();
+    for row in rows {
+        let verdict = if colour {
+            row.verdict.coloured()
+        } else {
+            row.verdict.word().to_string()
+        };
+        let _ = writeln!(out, "{verdict}  {:<17} sent {}", row.name, row.sent);
+        let _ = writeln!(out, "      {:<17} {}", "", row.did);
+        let _ = writeln!(out, "      {:<17} see: {}", "", row.chapter);
+    }
+    let failed = rows
+        .iter()
+        .filter(|row| row.verdict == Verdict::Fail)
+        .count();
+    let warned = rows
+        .iter()
+        .filter(|row| row.verdict == Verdict::Warn)
+        .count();
+    let _ = writeln!(
+        out,
+        "{} rows: {} pass, {warned} warn, {failed} fail",
+        rows.len(),
+        rows.len() - failed - warned
+    );
+    out
+}
+
+/// The report card as JSON, for CI: an array of rows with `row`, `verdict`
+/// (`pass`, `warn` or `fail`), `sent`, `did` and `chapter`.
+pub fn json(rows: &[Row]) -> String {
+    let rows: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|row| {
+            json!({
+                "row": row.name,
+                "verdict": row.verdict.word().to_ascii_lowercase(),
+                "sent": row.sent,
+                "did": row.did,
+                "chapter": row.chapter,
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&rows).expect("JSON values print")
+}
