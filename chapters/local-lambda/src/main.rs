@@ -98,7 +98,9 @@ struct Options {
 enum Command {
     /// Grade a runtime against Lambda's contract, one row per point, with
     /// its check handler (see the book's "Your own runtime")
-    #[command(after_help = "exit status: 0 when no row fails, 1 when one does, 2 for a usage error.")]
+    #[command(
+        after_help = "exit status: 0 when no row fails, 1 when one does, 2 for a usage error."
+    )]
     Check(CheckOptions),
 }
 
@@ -119,6 +121,9 @@ struct CheckOptions {
     /// Print the rows as JSON, for CI
     #[arg(long)]
     json: bool,
+    /// How long the idle-next row leaves the runtime waiting in next, in seconds
+    #[arg(long, value_name = "SECONDS", default_value = "12", value_parser = parse_seconds)]
+    idle: Duration,
 }
 
 fn main() -> ExitCode {
@@ -205,11 +210,18 @@ fn run_check(options: &CheckOptions) -> Result<ExitCode, String> {
     }
     config.handler = options.handler.clone();
     config.env = options.env.clone();
-    let rows = local_lambda::check::check(&config);
+    let settings = local_lambda::check::Settings {
+        idle: options.idle,
+        ..local_lambda::check::Settings::default()
+    };
+    let rows = local_lambda::check::check(&config, &settings);
     if options.json {
         println!("{}", local_lambda::check::json(&rows));
     } else {
-        print!("{}", local_lambda::check::table(&rows, io::stdout().is_terminal()));
+        print!(
+            "{}",
+            local_lambda::check::table(&rows, io::stdout().is_terminal())
+        );
     }
     Ok(if local_lambda::check::all_kept(&rows) {
         ExitCode::SUCCESS

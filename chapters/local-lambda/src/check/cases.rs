@@ -6,13 +6,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::{Row, Verdict};
+use super::{Row, Settings, Verdict};
 use crate::{EventFraming, Exchange, FunctionConfig, Invocation, LocalLambda, Outcome, show_body};
 
 /// Every row, in the order of the report card.
-pub(super) const ALL: [fn(&FunctionConfig) -> Row; 12] = [
-    answers,
-    many_events,
+pub(super) const ALL: [fn(&FunctionConfig, &Settings) -> Row; 12] = [
+    events,
+    idle_next,
     handler_error,
     init_error,
     deadline,
@@ -25,9 +25,8 @@ pub(super) const ALL: [fn(&FunctionConfig) -> Row; 12] = [
     log_line,
 ];
 
-/// Events in the "many events" row at most, and the time it may take.
+/// Events in the "events" row at most.
 const MANY_EVENTS: usize = 1_000;
-const MANY_EVENTS_TIME: Duration = Duration::from_secs(10);
 
 /// Above this median per event the row warns, naming the likely causes, in ms.
 const SLOW_EVENT_MS: f64 = 10.0;
@@ -135,12 +134,6 @@ fn echo_row(
     row.judged(verdict, did)
 }
 
-fn answers(function: &FunctionConfig) -> Row {
-    let event = br#"{"check":"echo","row":"answers"}"#;
-    let row = row("answers", "one event", "The whole picture");
-    echo_row(function, row, event, |_| {})
-}
-
 /// The error reports the runtime posted, with their type header.
 fn error_posts(exchanges: &[Exchange], path_end: &str) -> Vec<(Option<String>, Vec<u8>)> {
     exchanges
@@ -173,14 +166,14 @@ fn document_fault(body: &[u8]) -> Option<String> {
     (!missing.is_empty()).then(|| format!("an error document without {}", missing.join(" or ")))
 }
 
-fn many_events(function: &FunctionConfig) -> Row {
+fn events(function: &FunctionConfig, settings: &Settings) -> Row {
     let row = row(
-        "many-events",
+        "events",
         format!(
-            "up to {MANY_EVENTS} events in a row, for {} s at most",
-            MANY_EVENTS_TIME.as_secs()
+            "one event, then up to {MANY_EVENTS} in a row, for {} s at most",
+            settings.events_time.as_secs_f64()
         ),
-        "Speed",
+        "The whole picture; Speed",
     );
     let Some(lambda) = lambda_with(function, |config| config.record = false) else {
         return row.judged(Verdict::Fail, "the local Lambda could not start");
@@ -188,25 +181,25 @@ fn many_events(function: &FunctionConfig) -> Row {
     let started = Instant::now();
     let mut times = Vec::new();
     let mut wrong = None;
+    let mut cold_starts = 0;
     for number in 0..MANY_EVENTS {
-        if started.elapsed() > MANY_EVENTS_TIME {
+        if started.elapsed() > settings.events_time {
             break;
         }
         let event = format!(r#"{{"check":"echo","n":{number}}}"#);
         let sent_at = Instant::now();
         let outcome = invoke(&lambda, Invocation::new(event.as_str()));
         times.push(sent_at.elapsed());
+        cold_starts += usize::from(
+            outcome
+                .as_ref()
+                .is_some_and(|outcome| outcome.init_duration.is_some()),
+        );
         if let (Verdict::Fail, did) = echo_verdict(event.as_bytes(), outcome.as_ref()) {
             wrong = Some(format!("event {}: {did}", number + 1));
             break;
         }
     }
-    let cold_starts = lambda
-        .recording()
-        .log()
-        .iter()
-        .filter(|line| line.contains("Init Duration"))
-        .count();
     lambda.shutdown();
     if let Some(wrong) = wrong {
         return row.judged(Verdict::Fail, wrong);
@@ -238,7 +231,39 @@ fn many_events(function: &FunctionConfig) -> Row {
     row.judged(Verdict::Pass, answered)
 }
 
-fn handler_error(function: &FunctionConfig) -> Row {
+fn idle_next(function: &FunctionConfig, settings: &Settings) -> Row {
+    let idle = settings.idle.as_secs_f64();
+    let row = row(
+        "idle-next",
+        format!("an event, then nothing for {idle} s, then another"),
+        "Asking for work",
+    );
+    let Some(lambda) = lambda_with(function, |_| {}) else {
+        return row.judged(Verdict::Fail, "the local Lambda could not start");
+    };
+    let first = invoke(&lambda, Invocation::new(r#"{"check":"echo","n":1}"#));
+    // The runtime is back in `next` now, and waits there: a read timeout
+    // on that request ends it, where Lambda may leave it waiting for hours.
+    std::thread::sleep(settings.idle);
+    let event = br#"{"check":"echo","n":2}"#;
+    let second = invoke(&lambda, Invocation::new(&event[..]));
+    lambda.shutdown();
+    if !first.as_ref().is_some_and(Outcome::is_success) {
+        return row.judged(Verdict::Fail, "the first event was not answered");
+    }
+    match echo_verdict(event, second.as_ref()) {
+        (Verdict::Pass, _) if second.as_ref().is_some_and(|second| second.init_duration.is_some()) => {
+            row.judged(
+                Verdict::Fail,
+                "answered, but by a new runtime: the first gave up waiting on next (a read timeout?)",
+            )
+        }
+        (Verdict::Pass, did) => row.judged(Verdict::Pass, format!("still waiting, then {did}")),
+        (_, did) => row.judged(Verdict::Fail, format!("after the wait, {did}")),
+    }
+}
+
+fn handler_error(function: &FunctionConfig, _: &Settings) -> Row {
     let row = row(
         "handler-error",
         r#"{"check":"fail"}, then an ordinary event"#,
@@ -300,7 +325,7 @@ fn handler_error(function: &FunctionConfig) -> Row {
     }
 }
 
-fn init_error(function: &FunctionConfig) -> Row {
+fn init_error(function: &FunctionConfig, _: &Settings) -> Row {
     let file = function
         .handler
         .split('.')
@@ -361,7 +386,7 @@ fn init_error(function: &FunctionConfig) -> Row {
     )
 }
 
-fn deadline(function: &FunctionConfig) -> Row {
+fn deadline(function: &FunctionConfig, _: &Settings) -> Row {
     let row = row(
         "deadline",
         format!(
@@ -384,16 +409,44 @@ fn deadline(function: &FunctionConfig) -> Row {
         Some(_) => return row.judged(Verdict::Fail, "answered, after its deadline had passed"),
         None => return row.judged(Verdict::Fail, "the local Lambda refused the event"),
     };
-    match echo_verdict(event, next.as_ref()) {
-        (Verdict::Pass, _) => row.judged(
-            Verdict::Pass,
-            format!("the invocation ended at its deadline ({timed_out}), and the next event was answered"),
+    let next = match echo_verdict(event, next.as_ref()) {
+        (Verdict::Pass, _) => next.expect("an answer was judged"),
+        (_, did) => {
+            return row.judged(
+                Verdict::Fail,
+                format!("timed out ({timed_out}), then the next event {did}"),
+            );
+        }
+    };
+    // Lambda ends an environment whose runtime lets the deadline pass
+    // (Sandbox.Timedout): the next event pays a cold start. A runtime that
+    // stops its handler first, and says so, stays warm. One that dies has
+    // failed.
+    match timed_out.as_str() {
+        "Runtime.ExitError" => row.judged(
+            Verdict::Fail,
+            "the runtime exited at the deadline instead of reporting it",
         ),
-        (_, did) => row.judged(Verdict::Fail, format!("timed out ({timed_out}), then the next event {did}")),
+        "Sandbox.Timedout" => row.judged(
+            Verdict::Warn,
+            "Lambda timed the invocation out (Sandbox.Timedout) and replaced the environment: \
+             the next event paid a cold start. Stop the handler a little before the deadline \
+             and report it, and the runtime stays warm",
+        ),
+        _ if next.init_duration.is_some() => row.judged(
+            Verdict::Warn,
+            format!("reported {timed_out}, but the next event needed a new runtime"),
+        ),
+        _ => row.judged(
+            Verdict::Pass,
+            format!(
+                "stopped the handler and reported {timed_out}; the next event was answered warm"
+            ),
+        ),
     }
 }
 
-fn large_events(function: &FunctionConfig) -> Row {
+fn large_events(function: &FunctionConfig, _: &Settings) -> Row {
     let row = row(
         "large-events",
         format!("events of 1 MiB and of {NEAR_LIMIT_BYTES} bytes (a JSON string each)"),
@@ -411,7 +464,7 @@ fn large_events(function: &FunctionConfig) -> Row {
     row.judged(Verdict::Pass, "answered both with the event")
 }
 
-fn non_ascii(function: &FunctionConfig) -> Row {
+fn non_ascii(function: &FunctionConfig, _: &Settings) -> Row {
     let event = r#"{"check":"echo","text":"Zoë says 👋 to 世界"}"#;
     echo_row(
         function,
@@ -421,7 +474,7 @@ fn non_ascii(function: &FunctionConfig) -> Row {
     )
 }
 
-fn escapes(function: &FunctionConfig) -> Row {
+fn escapes(function: &FunctionConfig, _: &Settings) -> Row {
     let event =
         r#"{"check":"echo","s":"\" \\ \/ \b \f \n \r \t \u0000 \u001f \u00e9 \ud83e\udd80"}"#;
     echo_row(
@@ -436,11 +489,11 @@ fn escapes(function: &FunctionConfig) -> Row {
     )
 }
 
-fn chunked(function: &FunctionConfig) -> Row {
+fn chunked(function: &FunctionConfig, _: &Settings) -> Row {
     let event = format!(r#"{{"check":"echo","text":"{}"}}"#, "x".repeat(100_000));
     let row = row(
         "chunked",
-        "a 100 kB event sent with Transfer-Encoding: chunked",
+        "a 100 kB event, with Transfer-Encoding: chunked",
         "Speed",
     );
     echo_row(function, row, event.as_bytes(), |config| {
@@ -450,7 +503,7 @@ fn chunked(function: &FunctionConfig) -> Row {
     })
 }
 
-fn optional_headers(function: &FunctionConfig) -> Row {
+fn optional_headers(function: &FunctionConfig, _: &Settings) -> Row {
     let row = row(
         "optional-headers",
         "an event without a trace id, an ARN, a client context or an identity",
@@ -469,7 +522,7 @@ fn optional_headers(function: &FunctionConfig) -> Row {
     row.judged(verdict, did)
 }
 
-fn missing_deadline(function: &FunctionConfig) -> Row {
+fn missing_deadline(function: &FunctionConfig, _: &Settings) -> Row {
     let row = row(
         "missing-deadline",
         "an event without Lambda-Runtime-Deadline-Ms",
@@ -509,7 +562,7 @@ fn missing_deadline(function: &FunctionConfig) -> Row {
     }
 }
 
-fn log_line(function: &FunctionConfig) -> Row {
+fn log_line(function: &FunctionConfig, _: &Settings) -> Row {
     let row = row("log", r#"{"check":"log"}"#, "Following along");
     let Some(lambda) = lambda_with(function, |_| {}) else {
         return row.judged(Verdict::Fail, "the local Lambda could not start");

@@ -23,6 +23,7 @@
 mod cases;
 
 use std::fmt::Write as _;
+use std::time::Duration;
 
 use serde_json::json;
 
@@ -71,11 +72,36 @@ pub struct Row {
     pub chapter: &'static str,
 }
 
+/// How the check runs, beyond the function it grades.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// How long the `idle-next` row leaves the runtime waiting in `next`
+    /// before its second event. A read timeout shorter than this is caught;
+    /// Lambda may leave a runtime waiting for hours.
+    pub idle: Duration,
+    /// How long the `events` row may send events for, up to its 1,000.
+    pub events_time: Duration,
+}
+
+impl Default for Settings {
+    /// 12 s of idleness: longer than the short read timeouts HTTP clients
+    /// are often given, and short enough to wait for.
+    fn default() -> Settings {
+        Settings {
+            idle: Duration::from_secs(12),
+            events_time: Duration::from_secs(10),
+        }
+    }
+}
+
 /// Runs every row against the runtime of `function` (its bootstrap, task
 /// root, settings and `_HANDLER`, which names the check handler) and
 /// returns them in order. Each row starts a local Lambda of its own.
-pub fn check(function: &FunctionConfig) -> Vec<Row> {
-    cases::ALL.iter().map(|case| case(function)).collect()
+pub fn check(function: &FunctionConfig, settings: &Settings) -> Vec<Row> {
+    cases::ALL
+        .iter()
+        .map(|case| case(function, settings))
+        .collect()
 }
 
 /// Whether no row failed: the check's exit status is 0 then, 1 otherwise.
