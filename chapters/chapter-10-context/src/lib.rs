@@ -12,6 +12,7 @@
 //! strings, so the runtime's memory grows with every invocation. Here it
 //! is set only in the handler's process, which is new for each event.
 
+pub mod check;
 pub mod greeter;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -27,8 +27,9 @@ async fn greet(event: LambdaEvent<Greeting>) -> Result<Reply, Error> {
     })
 }
 
-// A current-thread runtime: Lambda gives a function one event at a time,
-// and a second thread would only add wake-ups.
+// A current-thread runtime: Lambda gives an execution environment one event
+// at a time (but on Lambda Managed Instances, which this runtime is not
+// written for), and a second thread would only add wake-ups.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_runtime::run(service_fn(greet)).await

@@ -36,25 +36,31 @@ pub enum Verdict {
     /// The runtime keeps the contract, but something in how it does costs it.
     Warn,
     Fail,
+    /// The row does not apply to this runtime (say, a runtime whose handler
+    /// is compiled in has no handler to fail to load).
+    NotApplicable,
 }
 
 impl Verdict {
-    fn word(self) -> &'static str {
+    /// The verdict as the table shows it (`pass`, `warn`, `FAIL`, `n/a`).
+    pub fn name(self) -> &'static str {
         match self {
             Verdict::Pass => "pass",
             Verdict::Warn => "warn",
             Verdict::Fail => "FAIL",
+            Verdict::NotApplicable => "n/a",
         }
     }
 
-    /// The word in the terminal's colours: green, yellow, red.
+    /// The word in the terminal's colours: green, yellow, red, dim.
     fn coloured(self) -> String {
         let colour = match self {
             Verdict::Pass => 32,
             Verdict::Warn => 33,
             Verdict::Fail => 31,
+            Verdict::NotApplicable => 2,
         };
-        format!("\x1b[{colour}m{}\x1b[0m", self.word())
+        format!("\x1b[{colour}m{}\x1b[0m", self.name())
     }
 }
 
@@ -117,38 +123,34 @@ pub fn table(rows: &[Row], colour: bool) -> String {
         let verdict = if colour {
             row.verdict.coloured()
         } else {
-            row.verdict.word().to_string()
+            row.verdict.name().to_string()
         };
-        let _ = writeln!(out, "{verdict}  {:<17} sent {}", row.name, row.sent);
+        let _ = writeln!(out, "{verdict:<4}  {:<17} sent {}", row.name, row.sent);
         let _ = writeln!(out, "      {:<17} {}", "", row.did);
         let _ = writeln!(out, "      {:<17} see: {}", "", row.chapter);
     }
-    let failed = rows
-        .iter()
-        .filter(|row| row.verdict == Verdict::Fail)
-        .count();
-    let warned = rows
-        .iter()
-        .filter(|row| row.verdict == Verdict::Warn)
-        .count();
+    let count = |verdict| rows.iter().filter(|row| row.verdict == verdict).count();
     let _ = writeln!(
         out,
-        "{} rows: {} pass, {warned} warn, {failed} fail",
+        "{} rows: {} pass, {} warn, {} fail, {} n/a",
         rows.len(),
-        rows.len() - failed - warned
+        count(Verdict::Pass),
+        count(Verdict::Warn),
+        count(Verdict::Fail),
+        count(Verdict::NotApplicable)
     );
     out
 }
 
 /// The report card as JSON, for CI: an array of rows with `row`, `verdict`
-/// (`pass`, `warn` or `fail`), `sent`, `did` and `chapter`.
+/// (`pass`, `warn`, `fail` or `n/a`), `sent`, `did` and `chapter`.
 pub fn json(rows: &[Row]) -> String {
     let rows: Vec<serde_json::Value> = rows
         .iter()
         .map(|row| {
             json!({
                 "row": row.name,
-                "verdict": row.verdict.word().to_ascii_lowercase(),
+                "verdict": row.verdict.name().to_ascii_lowercase(),
                 "sent": row.sent,
                 "did": row.did,
                 "chapter": row.chapter,
