@@ -154,6 +154,7 @@ fn cargo_lambdas_runtime_api_form_works_only_in_rust() {
     let with_prefix = |task: &TaskRoot| {
         let mut config = config(task, "function.handler");
         config.runtime_api_prefix = "/.rt".to_string();
+        config.runtime_api_scheme = true;
         config
     };
     let bash = run(with_prefix(&bash_root), &sent);

@@ -41,6 +41,7 @@ fn the_hand_written_client_follows_a_path_prefix() {
         let task = TaskRoot::with_bootstrap(program);
         let mut config = task.config("bootstrap");
         config.runtime_api_prefix = "/.rt".to_string();
+        config.runtime_api_scheme = true;
         let greeted = run(config, &[Invocation::new(r#"{"name": "Grace"}"#)]);
         assert!(greeted.results().contains("Grace"), "{}", greeted.results());
     }

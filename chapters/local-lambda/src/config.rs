@@ -63,8 +63,12 @@ pub struct FunctionConfig {
     pub runtime_api_port: u16,
     /// A path to serve the Runtime API under. Empty, as on Lambda, gives
     /// runtimes `host:port`; `/.rt`, as cargo-lambda does, gives them
-    /// `http://host:port/.rt`, which a runtime meant to run anywhere must accept.
+    /// `host:port/.rt`, which a runtime meant to run anywhere must accept.
     pub runtime_api_prefix: String,
+    /// Write `http://` before the address in `AWS_LAMBDA_RUNTIME_API`, as
+    /// some local tools do (cargo-lambda: `http://host:port/.rt`); Lambda
+    /// does not.
+    pub runtime_api_scheme: bool,
     pub limits: Limits,
     /// Print the function's log to stderr as it happens, as well as recording it.
     pub echo_log: bool,
@@ -120,6 +124,7 @@ impl FunctionConfig {
             env: Vec::new(),
             runtime_api_port: 0,
             runtime_api_prefix: String::new(),
+            runtime_api_scheme: false,
             limits: Limits::default(),
             echo_log: false,
             record: true,

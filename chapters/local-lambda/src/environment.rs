@@ -479,7 +479,10 @@ impl Supervisor {
                 limit,
             });
         }
-        let request_id = ids::request_id();
+        let request_id = invocation
+            .request_id
+            .clone()
+            .unwrap_or_else(ids::request_id);
         if self
             .current
             .as_ref()
@@ -535,7 +538,7 @@ impl Supervisor {
             self.config.echo_log,
             self.label.clone(),
         )?);
-        self.publish(Some(api.env_value()), None);
+        self.publish(Some(api.env_value(self.config.runtime_api_scheme)), None);
         let spawned_at = Instant::now();
         let pid = match &self.config.bootstrap {
             None => None,
@@ -551,7 +554,7 @@ impl Supervisor {
                 }
             },
         };
-        self.publish(Some(api.env_value()), pid);
+        self.publish(Some(api.env_value(self.config.runtime_api_scheme)), pid);
         let initialised = pid.is_none();
         Ok(Environment {
             api,
@@ -572,7 +575,10 @@ impl Supervisor {
         command
             .current_dir(&self.config.task_root)
             .env_clear()
-            .envs(self.config.lambda_environment(&api.env_value(), &stream))
+            .envs(
+                self.config
+                    .lambda_environment(&api.env_value(self.config.runtime_api_scheme), &stream),
+            )
             .stdin(Stdio::null())
             .stdout(stdout)
             .stderr(stderr)

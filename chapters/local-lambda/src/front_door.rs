@@ -67,6 +67,7 @@ pub(crate) fn handle(request: &Request, lambda: &LocalLambda) -> Response {
             .and_then(decode_base64),
         cognito_identity: None,
         headers_left_out: Vec::new(),
+        request_id: None,
     };
     match lambda.invoke(invocation) {
         Ok(outcome) => {

@@ -18,6 +18,10 @@ pub struct Invocation {
     /// case (`Lambda-Runtime-Deadline-Ms`, say). Lambda always sends its
     /// headers; leaving one out tests what a runtime does without it.
     pub headers_left_out: Vec<String>,
+    /// The request id to send, instead of a fresh UUID. Lambda's ids are
+    /// UUIDs; another tests what a runtime does with an id it must not
+    /// put into a URL as it is (`../x`, `a/b`, `a?b`).
+    pub request_id: Option<String>,
 }
 
 impl Invocation {
@@ -27,6 +31,12 @@ impl Invocation {
             event: event.into(),
             ..Invocation::default()
         }
+    }
+
+    /// The same invocation, sent with `request_id` as its id.
+    pub fn with_request_id(mut self, request_id: &str) -> Invocation {
+        self.request_id = Some(request_id.to_string());
+        self
     }
 
     /// The same invocation, with the header `name` left out of `next`.

@@ -601,13 +601,11 @@ impl RuntimeApi {
     }
 
     /// The value for `AWS_LAMBDA_RUNTIME_API`: `host:port` as Lambda gives
-    /// it, or with a path prefix the URL form cargo-lambda gives.
-    pub(crate) fn env_value(&self) -> String {
-        if self.sandbox.prefix.is_empty() {
-            self.address.to_string()
-        } else {
-            format!("http://{}{}", self.address, self.sandbox.prefix)
-        }
+    /// it, then the path prefix if there is one, and `http://` before it all
+    /// when `with_scheme` (cargo-lambda gives `http://host:port/.rt`).
+    pub(crate) fn env_value(&self, with_scheme: bool) -> String {
+        let scheme = if with_scheme { "http://" } else { "" };
+        format!("{scheme}{}{}", self.address, self.sandbox.prefix)
     }
 
     pub(crate) fn sandbox(&self) -> &Arc<Sandbox> {

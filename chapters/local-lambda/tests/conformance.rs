@@ -903,6 +903,7 @@ fn the_front_door_invokes_like_the_runtime_interface_emulator() {
 fn a_path_prefix_is_served_as_cargo_lambda_serves_it() {
     let mut config = FunctionConfig::embedded(".");
     config.runtime_api_prefix = "/.rt".to_string();
+    config.runtime_api_scheme = true;
     let lambda = LocalLambda::start(config).unwrap();
     let runtime_api = lambda.runtime_api().unwrap();
     assert!(
