@@ -17,9 +17,36 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::http::{self, Response};
+use crate::http::{self, Request, Response};
 use crate::lock;
-use crate::runtime_api::{Sandbox, Served};
+
+/// What a connection needs of the Runtime API behind it: something that
+/// answers the requests read from it, and tells a caller reading a lent
+/// connection where the invocation stands. The Runtime API's `Sandbox`
+/// is the one there is; the trait lets this module not know it, so that
+/// the transport and the API each stand on their own.
+pub(crate) trait RequestHandler {
+    /// Answers one request read from `connection` (`lent`: by the caller
+    /// it is lent to, not by its own thread).
+    fn serve(&self, request: &Request, connection: &Arc<Connection>, lent: bool) -> Served;
+    /// Lets go of a connection that closed, and of anything parked on it.
+    fn forget(&self, connection: &Arc<Connection>);
+    /// Where the invocation stands, for a caller reading a lent connection.
+    fn progress(&self) -> Progress;
+    /// The bell a caller reading a lent connection listens to.
+    fn bell(&self) -> &Bell;
+}
+
+/// What became of one request to the Runtime API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Served {
+    /// Answered, and the connection stays open.
+    Answered,
+    /// A `next` parked until there is an event: the connection is lent.
+    Parked,
+    /// The connection is closed.
+    Closed,
+}
 
 /// How long a caller that has its answer goes on reading the connection for
 /// the runtime's next `next`, which ends the invocation. A runtime that comes
@@ -92,7 +119,7 @@ impl Connection {
 
 /// The connection's own thread: reads and answers requests until the
 /// runtime closes the connection, waiting whenever it is lent.
-pub(crate) fn serve(stream: TcpStream, sandbox: &Sandbox) {
+pub(crate) fn serve(stream: TcpStream, sandbox: &impl RequestHandler) {
     let Ok(connection) = Connection::new(stream).map(Arc::new) else {
         return;
     };
@@ -119,7 +146,11 @@ enum Woken {
 /// answers what the runtime sends there until the invocation is answered
 /// and the runtime is back on `next`, or there is nothing more to read here
 /// (the runtime died, went elsewhere, or passed the deadline).
-pub(crate) fn drive(sandbox: &Sandbox, connection: &Arc<Connection>, deadline: Instant) {
+pub(crate) fn drive(
+    sandbox: &impl RequestHandler,
+    connection: &Arc<Connection>,
+    deadline: Instant,
+) {
     let mut reader = lock(&connection.reader);
     // A runtime that sends half a request and stops must not hold its
     // caller past the deadline: no read waits longer than that.

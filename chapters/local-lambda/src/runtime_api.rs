@@ -17,7 +17,7 @@ use std::io;
 use serde_json::json;
 
 use crate::config::{EventFraming, Limits};
-use crate::connection::{self, Bell, Connection, Progress};
+use crate::connection::{self, Bell, Connection, Progress, RequestHandler, Served};
 use crate::http::{Request, Response};
 use crate::record::Recording;
 
@@ -97,17 +97,6 @@ enum Reply {
     Later,
     /// Close the connection without an answer (the environment is retired).
     Close,
-}
-
-/// What became of one request to the Runtime API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Served {
-    /// Answered, and the connection stays open.
-    Answered,
-    /// A `next` parked until there is an event: the connection is lent.
-    Parked,
-    /// The connection is closed.
-    Closed,
 }
 
 /// A `next` request with no event for it yet: its connection, so that the
@@ -526,6 +515,25 @@ impl Sandbox {
     }
 }
 
+/// The connections' view of the Runtime API: each method is the sandbox's own.
+impl RequestHandler for Sandbox {
+    fn serve(&self, request: &Request, connection: &Arc<Connection>, lent: bool) -> Served {
+        Sandbox::serve(self, request, connection, lent)
+    }
+
+    fn forget(&self, connection: &Arc<Connection>) {
+        Sandbox::forget(self, connection);
+    }
+
+    fn progress(&self) -> Progress {
+        Sandbox::progress(self)
+    }
+
+    fn bell(&self) -> &Bell {
+        Sandbox::bell(self)
+    }
+}
+
 fn event_response(offer: Offer) -> Response {
     let mut response = Response::new(200, "application/json", offer.event)
         .with_header("Lambda-Runtime-Aws-Request-Id", &offer.request_id)
@@ -629,6 +637,6 @@ fn accept_loop(listener: TcpListener, sandbox: Arc<Sandbox>) {
         let sandbox = sandbox.clone();
         let _ = thread::Builder::new()
             .name("runtime-api-connection".to_string())
-            .spawn(move || connection::serve(stream, &sandbox));
+            .spawn(move || connection::serve(stream, sandbox.as_ref()));
     }
 }
