@@ -10,11 +10,11 @@
 //! thread per environment times out a runtime that answered and never came
 //! back for its next event.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::io;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
@@ -23,12 +23,17 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::config::FunctionConfig;
 use crate::connection;
 use crate::ids;
-use crate::invocation::{FunctionError, Invocation, Outcome, Rejection};
+use crate::invocation::{
+    FunctionError, Invocation, Outcome, Rejection, exit_error, json_message, timeout_error,
+};
+use crate::keeper::Keeper;
 use crate::lock;
 use crate::log::LogPipe;
+use crate::process::{descendants, describe_exit, os_message, spawn_when_not_busy};
 use crate::record::Recording;
 use crate::report::{self, Report};
 use crate::runtime_api::{Answer, Offer, OnReturn, RuntimeApi, Sandbox};
+use crate::watch::Fingerprint;
 
 /// An invocation submitted and not yet finished.
 pub struct Pending(Receiver<Result<Outcome, Rejection>>);
@@ -231,11 +236,10 @@ impl LocalLambda {
             }
             let supervisor = Arc::new(Mutex::new(supervisor));
             if config.bootstrap.is_some() {
-                keepers.push(Keeper::start(
-                    keeper.clone(),
-                    supervisor.clone(),
-                    index + 1,
-                )?);
+                let overstayed = supervisor.clone();
+                keepers.push(Keeper::start(keeper.clone(), index + 1, move || {
+                    lock(&overstayed).settle_closing();
+                })?);
             }
             slots.push(Slot {
                 supervisor,
@@ -332,88 +336,6 @@ impl LocalLambda {
 impl Drop for LocalLambda {
     fn drop(&mut self) {
         self.shutdown();
-    }
-}
-
-/// Watches one environment between an answer and the runtime's return: a
-/// runtime that answered but never asked for the next event times out at
-/// the invocation's deadline, as on Lambda, even if no invocation follows.
-/// It sleeps until that deadline and is not woken along the way.
-#[derive(Default)]
-struct Keeper {
-    state: Mutex<KeeperState>,
-    wake: Condvar,
-}
-
-#[derive(Default)]
-struct KeeperState {
-    /// The latest answered invocation's deadline.
-    deadline: Option<Instant>,
-    /// Asleep with no deadline: must be woken for the next one.
-    idle: bool,
-    stopped: bool,
-}
-
-impl Keeper {
-    fn start(
-        keeper: Arc<Keeper>,
-        supervisor: Arc<Mutex<Supervisor>>,
-        number: usize,
-    ) -> io::Result<JoinHandle<()>> {
-        thread::Builder::new()
-            .name(format!("lambda-keeper-{number}"))
-            .spawn(move || {
-                while keeper.sleep_until_deadline() {
-                    lock(&supervisor).settle_closing();
-                }
-            })
-    }
-
-    /// An answered invocation must end by `deadline`.
-    fn watch(&self, deadline: Instant) {
-        let mut state = lock(&self.state);
-        state.deadline = Some(deadline);
-        if state.idle {
-            self.wake.notify_one();
-        }
-    }
-
-    /// Sleeps until the watched deadline passes (`true`) or the keeper is
-    /// stopped (`false`).
-    fn sleep_until_deadline(&self) -> bool {
-        let mut state = lock(&self.state);
-        loop {
-            if state.stopped {
-                return false;
-            }
-            let now = Instant::now();
-            match state.deadline {
-                None => {
-                    state.idle = true;
-                    state = self
-                        .wake
-                        .wait(state)
-                        .unwrap_or_else(|poisoned| poisoned.into_inner());
-                    state.idle = false;
-                }
-                Some(deadline) if now < deadline => {
-                    state = self
-                        .wake
-                        .wait_timeout(state, deadline - now)
-                        .unwrap_or_else(|poisoned| poisoned.into_inner())
-                        .0;
-                }
-                Some(_) => {
-                    state.deadline = None;
-                    return true;
-                }
-            }
-        }
-    }
-
-    fn stop(&self) {
-        lock(&self.state).stopped = true;
-        self.wake.notify_one();
     }
 }
 
@@ -949,168 +871,4 @@ fn write_end_lines(log: &LogPipe, report: &Report) {
     log.lambda_line(&format!("END RequestId: {}", report.request_id));
     log.lambda_line(&report.line());
     log.sync();
-}
-
-/// Each file of a function (the bootstrap, and everything under the task
-/// root) with its size and modification time: enough to see an edit.
-#[derive(PartialEq, Eq)]
-struct Fingerprint(BTreeMap<PathBuf, (u64, Option<SystemTime>)>);
-
-impl Fingerprint {
-    fn take(config: &FunctionConfig) -> Fingerprint {
-        let mut files = BTreeMap::new();
-        let mut folders = vec![config.task_root.clone()];
-        if let Some(bootstrap) = &config.bootstrap {
-            add_file(&mut files, bootstrap);
-        }
-        while let Some(folder) = folders.pop() {
-            for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
-                let path = entry.path();
-                // Not followed into folders that are links: a link can loop.
-                match entry.file_type() {
-                    Ok(kind) if kind.is_dir() => folders.push(path),
-                    Ok(_) => add_file(&mut files, &path),
-                    Err(_) => {}
-                }
-            }
-        }
-        Fingerprint(files)
-    }
-
-    /// The first file that was added, removed or changed since `self`.
-    fn first_change(&self, now: &Fingerprint) -> Option<PathBuf> {
-        let before = self.0.iter();
-        let after = now.0.iter();
-        before
-            .filter(|(path, seen)| now.0.get(*path) != Some(seen))
-            .chain(after.filter(|(path, _)| !self.0.contains_key(*path)))
-            .map(|(path, _)| path.clone())
-            .min()
-    }
-}
-
-fn add_file(files: &mut BTreeMap<PathBuf, (u64, Option<SystemTime>)>, path: &Path) {
-    if let Ok(metadata) = std::fs::metadata(path) {
-        files.insert(
-            path.to_path_buf(),
-            (metadata.len(), metadata.modified().ok()),
-        );
-    }
-}
-
-/// Every process descended from `root`, found through `/proc`.
-fn descendants(root: u32) -> Vec<libc::pid_t> {
-    let parents: Vec<(libc::pid_t, libc::pid_t)> = std::fs::read_dir("/proc")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|entry| {
-            let pid = entry.file_name().to_str()?.parse().ok()?;
-            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
-            // `pid (command) state ppid ...`; the command may hold spaces or parentheses.
-            let after_command = &stat[stat.rfind(')')? + 1..];
-            let ppid = after_command.split_whitespace().nth(1)?.parse().ok()?;
-            Some((pid, ppid))
-        })
-        .collect();
-    let mut found = vec![root as libc::pid_t];
-    let mut next = 0;
-    while next < found.len() {
-        let parent = found[next];
-        found.extend(
-            parents
-                .iter()
-                .filter(|(_, ppid)| *ppid == parent)
-                .map(|(pid, _)| *pid),
-        );
-        next += 1;
-    }
-    found.remove(0);
-    found
-}
-
-/// Lambda's error when the runtime process ends while an invocation is open.
-fn exit_error(request_id: &str, how: &str) -> FunctionError {
-    let reason = if how == "exit status 0" {
-        "Runtime exited without providing a reason".to_string()
-    } else {
-        format!("Runtime exited with error: {how}")
-    };
-    FunctionError::raised(
-        "Runtime.ExitError",
-        format!("RequestId: {request_id} Error: {reason}"),
-    )
-}
-
-/// Lambda's error when an invocation passes its deadline.
-fn timeout_error(request_id: &str, timeout: Duration) -> FunctionError {
-    FunctionError::raised(
-        "Sandbox.Timedout",
-        format!(
-            "RequestId: {request_id} Error: Task timed out after {:.2} seconds",
-            timeout.as_secs_f64()
-        ),
-    )
-}
-
-fn json_message(body: &[u8]) -> String {
-    serde_json::from_slice::<serde_json::Value>(body)
-        .ok()
-        .and_then(|value| value["errorMessage"].as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
-/// Describes how a process ended, in the words of Go's `ExitError`, which
-/// Lambda's own messages quote ("exit status 1", "signal: killed").
-/// How many times a `bootstrap` that is busy being written is tried again,
-/// and how long to wait before each try.
-const BUSY_TRIES: u32 = 10;
-const BUSY_WAIT: Duration = Duration::from_millis(20);
-
-/// Starts `command`, trying again while its program is busy (`ETXTBSY`):
-/// a file that some process still holds open for writing cannot be run.
-/// That is brief and common on a developer's machine: a build writing the
-/// bootstrap that `--watch` is about to start, or, in a test, another
-/// thread's child process that still holds a copied bootstrap open until it
-/// runs its own program. Lambda's files are read-only and never meet it.
-fn spawn_when_not_busy(command: &mut Command) -> io::Result<Child> {
-    let mut tries = 1;
-    loop {
-        match command.spawn() {
-            Err(error) if error.raw_os_error() == Some(libc::ETXTBSY) && tries < BUSY_TRIES => {
-                tries += 1;
-                thread::sleep(BUSY_WAIT);
-            }
-            result => return result,
-        }
-    }
-}
-
-fn describe_exit(status: ExitStatus) -> String {
-    if let Some(code) = status.code() {
-        return format!("exit status {code}");
-    }
-    let signal = status.signal().unwrap_or_default();
-    let name = match signal {
-        libc::SIGHUP => "hangup".to_string(),
-        libc::SIGINT => "interrupt".to_string(),
-        libc::SIGABRT => "aborted".to_string(),
-        libc::SIGKILL => "killed".to_string(),
-        libc::SIGSEGV => "segmentation fault".to_string(),
-        libc::SIGPIPE => "broken pipe".to_string(),
-        libc::SIGTERM => "terminated".to_string(),
-        other => format!("signal {other}"),
-    };
-    format!("signal: {name}")
-}
-
-/// The operating system's words for an error, without Rust's "(os error N)".
-fn os_message(error: &io::Error) -> String {
-    let text = error.to_string();
-    let text = text.split(" (os error").next().unwrap_or_default();
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }

@@ -143,3 +143,34 @@ impl std::fmt::Display for Rejection {
 }
 
 impl std::error::Error for Rejection {}
+
+/// Lambda's error when the runtime process ends while an invocation is open.
+pub(crate) fn exit_error(request_id: &str, how: &str) -> FunctionError {
+    let reason = if how == "exit status 0" {
+        "Runtime exited without providing a reason".to_string()
+    } else {
+        format!("Runtime exited with error: {how}")
+    };
+    FunctionError::raised(
+        "Runtime.ExitError",
+        format!("RequestId: {request_id} Error: {reason}"),
+    )
+}
+
+/// Lambda's error when an invocation passes its deadline.
+pub(crate) fn timeout_error(request_id: &str, timeout: Duration) -> FunctionError {
+    FunctionError::raised(
+        "Sandbox.Timedout",
+        format!(
+            "RequestId: {request_id} Error: Task timed out after {:.2} seconds",
+            timeout.as_secs_f64()
+        ),
+    )
+}
+
+pub(crate) fn json_message(body: &[u8]) -> String {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|value| value["errorMessage"].as_str().map(str::to_string))
+        .unwrap_or_default()
+}

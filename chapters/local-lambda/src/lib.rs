@@ -27,10 +27,13 @@ mod front_door;
 pub mod http;
 mod ids;
 mod invocation;
+mod keeper;
 mod log;
+mod process;
 mod record;
 mod report;
 mod runtime_api;
+mod watch;
 
 pub use config::{EventFraming, FunctionConfig, Limits};
 pub use environment::{LocalLambda, Pending};
