@@ -10,18 +10,18 @@
 //! thread per environment times out a runtime that answered and never came
 //! back for its next event.
 
-use std::collections::VecDeque;
 use std::io;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::config::FunctionConfig;
 use crate::connection;
+use crate::dispatch::{Dispatch, Turn};
 use crate::ids;
 use crate::invocation::{
     FunctionError, Invocation, Outcome, Rejection, exit_error, json_message, timeout_error,
@@ -80,123 +80,13 @@ struct Published {
     pid: Option<u32>,
 }
 
-/// Hands each invocation an environment, as Lambda's placement does: an
-/// idle one that is already warm if there is one, else one not yet created
-/// (which starts cold), else the invocation waits its turn, first come
-/// first served, for the first environment to come free. Lambda would
-/// refuse it with `429 TooManyRequestsException` only once the function's
-/// reserved concurrency is used up; a local load test is better served by
-/// waiting.
-struct Dispatch {
-    state: Mutex<DispatchState>,
-    /// Signalled whenever an environment comes free.
-    freed: Condvar,
-    environments: usize,
-}
-
-struct DispatchState {
-    /// Environments with nothing to do, the most recently busy last: the
-    /// warmest is taken first, and those never used stay at the bottom.
-    idle: Vec<usize>,
-    queue: VecDeque<Arc<Turn>>,
-    closed: bool,
-}
-
-/// An invocation's place in the queue, and the environment it is given.
-#[derive(Default)]
-struct Turn {
-    given: Mutex<Option<usize>>,
-    ready: Condvar,
-}
-
-impl Turn {
-    fn give(&self, environment: usize) {
-        *lock(&self.given) = Some(environment);
-        self.ready.notify_one();
-    }
-
-    /// Waits for an environment to be given.
-    fn wait(&self) -> usize {
-        let mut given = lock(&self.given);
-        loop {
-            if let Some(environment) = *given {
-                return environment;
-            }
-            given = self
-                .ready
-                .wait(given)
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-        }
-    }
-}
-
-impl Dispatch {
-    // ANCHOR: dispatch
-    /// Takes a turn: an idle environment now, or a place in the queue.
-    fn queue_up(&self) -> Result<Arc<Turn>, Rejection> {
-        let mut state = lock(&self.state);
-        if state.closed {
-            return Err(Rejection::ShutDown);
-        }
-        let turn = Arc::new(Turn::default());
-        match state.idle.pop() {
-            // Nobody waits on this turn yet: no need to wake anyone.
-            Some(environment) => *lock(&turn.given) = Some(environment),
-            None => state.queue.push_back(turn.clone()),
-        }
-        Ok(turn)
-    }
-
-    /// An environment has finished an invocation: the first in the queue
-    /// gets it; if nobody is waiting, it is idle from now on.
-    fn finished(&self, environment: usize) {
-        let mut state = lock(&self.state);
-        match state.queue.pop_front() {
-            Some(turn) => turn.give(environment),
-            None => state.idle.push(environment),
-        }
-        let draining = state.closed;
-        drop(state);
-        if draining {
-            self.freed.notify_all();
-        }
-    }
-    // ANCHOR_END: dispatch
-
-    /// Takes no more invocations, and waits for those queued to finish.
-    fn close_and_drain(&self) {
-        let mut state = lock(&self.state);
-        state.closed = true;
-        while state.idle.len() < self.environments {
-            state = self
-                .freed
-                .wait(state)
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-        }
-    }
-}
-
 impl Shared {
     /// Runs an invocation on this thread, in the environment its turn gives.
     fn run(&self, turn: &Turn, invocation: Invocation) -> Result<Outcome, Rejection> {
-        let taken = Taken {
-            dispatch: &self.dispatch,
-            environment: turn.wait(),
-        };
-        self.slots[taken.environment].supervisor().serve(invocation)
-    }
-}
-
-/// An environment given to one invocation: handed back when the invocation
-/// is over, even if it panicked, so that no later one waits for it forever.
-struct Taken<'a> {
-    dispatch: &'a Dispatch,
-    environment: usize,
-}
-
-impl Drop for Taken<'_> {
-    fn drop(&mut self) {
-        self.dispatch.finished(self.environment);
+        let taken = self.dispatch.take(turn);
+        self.slots[taken.environment()]
+            .supervisor()
+            .serve(invocation)
     }
 }
 
@@ -247,15 +137,7 @@ impl LocalLambda {
                 keeper,
             });
         }
-        let dispatch = Dispatch {
-            state: Mutex::new(DispatchState {
-                idle: (0..environments).rev().collect(),
-                queue: VecDeque::new(),
-                closed: false,
-            }),
-            freed: Condvar::new(),
-            environments,
-        };
+        let dispatch = Dispatch::new(environments);
         Ok(LocalLambda {
             shared: Arc::new(Shared { dispatch, slots }),
             recording,
@@ -315,10 +197,9 @@ impl LocalLambda {
 
     /// Stops the runtimes and their APIs after the queued invocations finish.
     pub fn shutdown(&self) {
-        if lock(&self.shared.dispatch.state).closed {
+        if !self.shared.dispatch.close_and_drain() {
             return;
         }
-        self.shared.dispatch.close_and_drain();
         let keepers = std::mem::take(&mut *lock(&self.keepers));
         for slot in &self.shared.slots {
             let mut supervisor = slot.supervisor();

@@ -22,6 +22,7 @@
 pub mod check;
 mod config;
 mod connection;
+mod dispatch;
 mod environment;
 mod front_door;
 pub mod http;
