@@ -3,7 +3,6 @@
 //! missing: the shell runtime and the greeter, a handler written in Rust.
 
 use harness::{TaskRoot, framing};
-use local_lambda::Invocation;
 
 fn shell_task() -> TaskRoot {
     TaskRoot::with_bootstrap(assert_cmd::cargo::cargo_bin!("chapter-10"))
@@ -25,15 +24,7 @@ fn the_shell_runtime_reports_a_missing_deadline_by_name() {
 
 #[test]
 fn the_greeter_reads_an_event_sent_chunked_whole() {
-    let name = "x".repeat(framing::BIG_EVENT_BYTES);
-    let task = greeter_task();
-    let run = framing::run_chunked(
-        task.config("bootstrap"),
-        &[Invocation::new(format!(r#"{{"name":"{name}"}}"#))],
-    );
-    let reply: serde_json::Value =
-        serde_json::from_slice(framing::outcome(&run, 0).body()).expect("a JSON reply");
-    assert_eq!(reply["message"], format!("Hello, {name}!"));
+    framing::assert_greeter_reads_a_chunked_event(&greeter_task());
 }
 
 #[test]

@@ -25,15 +25,9 @@ fn the_persistent_worker_reports_a_missing_deadline_by_name() {
 
 #[test]
 fn the_greeter_on_the_hand_written_client_reads_an_event_sent_chunked_whole() {
-    let name = "x".repeat(framing::BIG_EVENT_BYTES);
-    let task = task(assert_cmd::cargo::cargo_bin!("chapter-14-greeter"));
-    let run = framing::run_chunked(
-        task.config("bootstrap"),
-        &[Invocation::new(format!(r#"{{"name":"{name}"}}"#))],
-    );
-    let reply: serde_json::Value =
-        serde_json::from_slice(framing::outcome(&run, 0).body()).expect("a JSON reply");
-    assert_eq!(reply["message"], format!("Hello, {name}!"));
+    framing::assert_greeter_reads_a_chunked_event(&task(assert_cmd::cargo::cargo_bin!(
+        "chapter-14-greeter"
+    )));
 }
 
 #[test]

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -150,19 +150,11 @@ fn main() -> ExitCode {
 
 fn function_config(options: &Options) -> Result<FunctionConfig, String> {
     let bootstrap = match &options.bootstrap {
-        Some(bootstrap) => bootstrap
-            .canonicalize()
-            .map_err(|error| format!("bootstrap {}: {error}", bootstrap.display()))?,
+        Some(bootstrap) => bootstrap.clone(),
         None => local_lambda::unpack_bash_original()
             .map_err(|error| format!("cannot unpack the bash original: {error}"))?,
     };
-    let mut config = FunctionConfig::for_bootstrap(bootstrap);
-    // Lambda's task root is absolute (/var/task), and the runtime runs inside it.
-    if let Some(task_root) = &options.task_root {
-        config.task_root = task_root
-            .canonicalize()
-            .map_err(|error| format!("task root {}: {error}", task_root.display()))?;
-    }
+    let mut config = function_at(&bootstrap, options.task_root.as_deref())?;
     config.handler = options.handler.clone();
     config.timeout = options.timeout.unwrap_or(config.timeout);
     config.memory_mb = options.memory;
@@ -178,6 +170,22 @@ fn function_config(options: &Options) -> Result<FunctionConfig, String> {
     config.echo_log = true;
     if options.no_bootstrap {
         config.bootstrap = None;
+    }
+    Ok(config)
+}
+
+/// The function whose runtime is `bootstrap`, in `task_root` or else the
+/// bootstrap's folder, both made absolute: Lambda's task root is absolute
+/// (/var/task), and the runtime runs inside it. Errors name the path.
+fn function_at(bootstrap: &Path, task_root: Option<&Path>) -> Result<FunctionConfig, String> {
+    let bootstrap = bootstrap
+        .canonicalize()
+        .map_err(|error| format!("bootstrap {}: {error}", bootstrap.display()))?;
+    let mut config = FunctionConfig::for_bootstrap(bootstrap);
+    if let Some(task_root) = task_root {
+        config.task_root = task_root
+            .canonicalize()
+            .map_err(|error| format!("task root {}: {error}", task_root.display()))?;
     }
     Ok(config)
 }
@@ -198,16 +206,7 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
 /// `local-lambda check`: the report card, as a table (coloured on a
 /// terminal) or as JSON; 1 when a row fails.
 fn run_check(options: &CheckOptions) -> Result<ExitCode, String> {
-    let bootstrap = options
-        .bootstrap
-        .canonicalize()
-        .map_err(|error| format!("bootstrap {}: {error}", options.bootstrap.display()))?;
-    let mut config = FunctionConfig::for_bootstrap(bootstrap);
-    if let Some(task_root) = &options.task_root {
-        config.task_root = task_root
-            .canonicalize()
-            .map_err(|error| format!("task root {}: {error}", task_root.display()))?;
-    }
+    let mut config = function_at(&options.bootstrap, options.task_root.as_deref())?;
     config.handler = options.handler.clone();
     config.env = options.env.clone();
     let settings = local_lambda::check::Settings {

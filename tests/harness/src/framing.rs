@@ -62,6 +62,19 @@ pub fn assert_tutorial_handler_reads_a_chunked_event(task: &TaskRoot) {
     );
 }
 
+/// Runs chapter 10's greeter, served by `task`'s `bootstrap`, on a name of
+/// [`BIG_EVENT_BYTES`] sent chunked, and checks that it greets it whole.
+pub fn assert_greeter_reads_a_chunked_event(task: &TaskRoot) {
+    let name = "x".repeat(BIG_EVENT_BYTES);
+    let run = run_chunked(
+        task.config("bootstrap"),
+        &[Invocation::new(format!(r#"{{"name":"{name}"}}"#))],
+    );
+    let reply: serde_json::Value =
+        serde_json::from_slice(outcome(&run, 0).body()).expect("a JSON reply");
+    assert_eq!(reply["message"], format!("Hello, {name}!"));
+}
+
 /// Runs `config` with an event whose `next` lacks its deadline, then an
 /// ordinary one, and checks the first is reported by name
 /// ([`assert_missing_deadline_is_named`]).
