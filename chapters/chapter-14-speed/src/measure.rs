@@ -8,6 +8,9 @@ use std::fs;
 use std::io;
 use std::time::Duration;
 
+/// The one reader of `/proc`'s memory fields, the local Lambda's.
+pub use local_lambda::proc_kib;
+
 // ANCHOR: cpu
 /// The CPU time a runtime has used, with every process it started: its own
 /// (all threads), its finished children's (`cutime`, `cstime`: the `curl`s
@@ -39,21 +42,6 @@ pub fn cpu_time(pid: u32) -> io::Result<Duration> {
 /// The resident memory of one process (`VmRSS`), in KiB.
 pub fn resident_kib(pid: u32) -> io::Result<u64> {
     proc_kib(pid, "status", "VmRSS")
-}
-
-/// One `Name:   123 kB` field of a process's `/proc/PID/<file>` (`status`,
-/// `smaps_rollup`), in KiB.
-pub fn proc_kib(pid: u32, file: &str, field: &str) -> io::Result<u64> {
-    let text = fs::read_to_string(format!("/proc/{pid}/{file}"))?;
-    text.lines()
-        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        .ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("no {field} in /proc/{pid}/{file}"),
-            )
-        })
 }
 
 /// The resident memory of `pid` and of every live process under it, in

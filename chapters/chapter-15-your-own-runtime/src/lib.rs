@@ -17,9 +17,19 @@ pub fn python_folder() -> PathBuf {
 /// Grades the runtime whose `bootstrap` and check handler are in `folder`
 /// (the task root), with `_HANDLER=check.handler`: the check's rows, in order.
 pub fn grade(folder: &Path, settings: &Settings) -> Vec<Row> {
-    let mut function = FunctionConfig::for_bootstrap(folder.join("bootstrap"));
+    local_lambda::check::check(&check_function(folder, &[]), settings)
+}
+
+/// The function the check runs: the `bootstrap` in `task_root`, with
+/// `_HANDLER=check.handler` and the variables `env`.
+fn check_function(task_root: &Path, env: &[(&str, &str)]) -> FunctionConfig {
+    let mut function = FunctionConfig::for_bootstrap(task_root.join("bootstrap"));
     function.handler = "check.handler".to_string();
-    local_lambda::check::check(&function, settings)
+    function.env = env
+        .iter()
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect();
+    function
 }
 
 /// The workspace's root folder, where the runtimes' sources are.
@@ -170,13 +180,7 @@ pub fn grade_book_runtime(
         let name = source.file_name().expect("a handler file has a name");
         std::fs::copy(&source, task_root.join(name))?;
     }
-    let mut function = FunctionConfig::for_bootstrap(task_root.join("bootstrap"));
-    function.handler = "check.handler".to_string();
-    function.env = runtime
-        .env
-        .iter()
-        .map(|(name, value)| (name.to_string(), value.to_string()))
-        .collect();
+    let function = check_function(task_root, runtime.env);
     Ok(local_lambda::check::check(&function, settings))
 }
 

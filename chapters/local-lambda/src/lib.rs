@@ -40,6 +40,7 @@ pub use config::{EventFraming, FunctionConfig, Limits};
 pub use environment::{LocalLambda, Pending};
 pub use front_door::{FrontDoor, INVOKE_PATH};
 pub use invocation::{FunctionError, Invocation, Outcome, Rejection};
+pub use process::proc_kib;
 pub use record::{Exchange, Recording, render_exchanges, show_body};
 pub use runtime_api::API_VERSION;
 

@@ -1,11 +1,28 @@
 //! The runtime's processes, as the operating system sees them: starting a
 //! `bootstrap`, finding everything it started, and saying how one ended.
 
+use std::fs;
 use std::io;
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, Command, ExitStatus};
 use std::thread;
 use std::time::Duration;
+
+/// One `Name:   123 kB` field of a process's `/proc/PID/<file>` (`status`,
+/// `smaps_rollup`), in KiB: `VmRSS` is its resident memory, `VmHWM` the
+/// peak of it. An error when the process is gone or has no such field.
+pub fn proc_kib(pid: u32, file: &str, field: &str) -> io::Result<u64> {
+    let text = fs::read_to_string(format!("/proc/{pid}/{file}"))?;
+    text.lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("no {field} in /proc/{pid}/{file}"),
+            )
+        })
+}
 
 /// Every process descended from `root`, found through `/proc`.
 pub(crate) fn descendants(root: u32) -> Vec<libc::pid_t> {

@@ -1,6 +1,5 @@
 //! Lambda's own log lines, and the clock arithmetic they need.
 
-use std::fs;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Milliseconds since the Unix epoch: the unit of `Lambda-Runtime-Deadline-Ms`.
@@ -53,18 +52,10 @@ pub(crate) fn log_stream_name(version: &str, suffix: &str) -> String {
 /// The peak resident memory of a process in whole megabytes, rounded up, as
 /// `Max Memory Used` reports it. 0 when the process is gone.
 pub(crate) fn max_memory_mb(pid: Option<u32>) -> u64 {
-    let path = match pid {
-        Some(pid) => format!("/proc/{pid}/status"),
-        None => "/proc/self/status".to_string(),
-    };
-    let peak_kb = fs::read_to_string(path)
-        .ok()
-        .and_then(|status| {
-            let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-            line.split_whitespace().nth(1)?.parse::<u64>().ok()
-        })
-        .unwrap_or(0);
-    peak_kb.div_ceil(1024)
+    let pid = pid.unwrap_or_else(std::process::id);
+    crate::process::proc_kib(pid, "status", "VmHWM")
+        .unwrap_or(0)
+        .div_ceil(1024)
 }
 
 fn millis(duration: Duration) -> f64 {

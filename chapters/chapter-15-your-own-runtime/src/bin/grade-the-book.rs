@@ -45,7 +45,7 @@ fn main() -> ExitCode {
     if write_book {
         let header = format!(
             "cargo run -p chapter-15 --bin grade-the-book -- --write-book, on {}\n\n",
-            machine()
+            chapter_14::measure::machine()
         );
         let path = workspace_root().join("book/check-results.txt");
         if let Err(error) = std::fs::write(&path, header + &table) {
@@ -82,20 +82,4 @@ fn build_runtimes() -> Result<PathBuf, String> {
     this.parent()
         .map(Path::to_path_buf)
         .ok_or_else(|| "no folder for this program".to_string())
-}
-
-/// The machine, as the benchmarks name theirs: processor, cores, kernel.
-fn machine() -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines().find_map(|line| {
-                line.strip_prefix("model name")
-                    .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_string())
-            })
-        })
-        .unwrap_or_else(|| "an unknown processor".to_string());
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
-    format!("{cpu}, {cores} cores, Linux {}", kernel.trim())
 }

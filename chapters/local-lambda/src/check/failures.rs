@@ -2,8 +2,8 @@
 //! be loaded, a deadline that passes, and a deadline that is missing.
 
 use super::judge::{
-    LONG_ENOUGH, SHORT_TIMEOUT, SLEEP_EVENT, document_fault, echo_verdict, error_posts, invoke,
-    lambda_with, row,
+    LONG_ENOUGH, SHORT_TIMEOUT, SLEEP_EVENT, echo_verdict, error_posts, invoke, lambda_with,
+    report_fault, row,
 };
 use super::{Row, Settings, Verdict};
 use crate::{FunctionConfig, Invocation, Outcome, show_body};
@@ -42,13 +42,7 @@ pub(super) fn handler_error(function: &FunctionConfig, _: &Settings) -> Row {
             format!("no report on invocation/{{id}}/error; Lambda saw {error}"),
         );
     };
-    if error_type.is_none() {
-        return row.judged(
-            Verdict::Fail,
-            "a report without Lambda-Runtime-Function-Error-Type",
-        );
-    }
-    if let Some(fault) = document_fault(&document) {
+    if let Some(fault) = report_fault(&error_type, &document) {
         return row.judged(Verdict::Fail, fault);
     }
     match next {
@@ -108,14 +102,8 @@ pub(super) fn init_error(function: &FunctionConfig, _: &Settings) -> Row {
             format!("no report on init/error; Lambda saw {seen}"),
         );
     };
-    if error_type.is_none() {
-        return row.judged(
-            Verdict::Fail,
-            "an init error without Lambda-Runtime-Function-Error-Type",
-        );
-    }
-    if let Some(fault) = document_fault(document) {
-        return row.judged(Verdict::Fail, fault);
+    if let Some(fault) = report_fault(error_type, document) {
+        return row.judged(Verdict::Fail, format!("on init/error, {fault}"));
     }
     let reported_at = exchanges
         .iter()

@@ -131,6 +131,15 @@ pub(super) fn error_posts(
         .collect()
 }
 
+/// What is wrong with an error report (its type header and its document,
+/// as [`error_posts`] gives them), if anything.
+pub(super) fn report_fault(error_type: &Option<String>, document: &[u8]) -> Option<String> {
+    if error_type.is_none() {
+        return Some("a report without Lambda-Runtime-Function-Error-Type".to_string());
+    }
+    document_fault(document)
+}
+
 /// What is wrong with an error document, if anything: Lambda's form is a
 /// JSON object with `errorMessage` and `errorType` strings.
 pub(super) fn document_fault(body: &[u8]) -> Option<String> {

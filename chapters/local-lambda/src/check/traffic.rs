@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use super::judge::{echo_verdict, invoke, lambda_with, row};
 use super::{Row, Settings, Verdict};
-use crate::{FunctionConfig, Invocation, Outcome, show_body};
+use crate::{FunctionConfig, Invocation, Outcome, proc_kib, show_body};
 
 /// Events in the "events" row at most.
 const MANY_EVENTS: usize = 1_000;
@@ -120,7 +120,8 @@ pub(super) fn memory(function: &FunctionConfig, settings: &Settings) -> Row {
         }
         sent = number + 1;
         if sent >= MEMORY_WARM_UP && sent % 100 == 0 {
-            samples.extend(lambda.runtime_pid().and_then(resident_kib));
+            let resident = |pid| proc_kib(pid, "status", "VmRSS").ok();
+            samples.extend(lambda.runtime_pid().and_then(resident));
         }
     }
     lambda.shutdown();
@@ -151,19 +152,6 @@ pub(super) fn memory(function: &FunctionConfig, settings: &Settings) -> Row {
         );
     }
     row.judged(Verdict::Pass, said)
-}
-
-/// A process's resident memory (`VmRSS`), in KiB; `None` once it is gone.
-fn resident_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()
 }
 
 pub(super) fn idle_next(function: &FunctionConfig, settings: &Settings) -> Row {
