@@ -55,8 +55,9 @@ local({
     rawToChar(jsonlite::base64_dec(x))
   }
 
-  # The handler comes from _HANDLER here, as lambdr also prefers; the rest
-  # is checked as lambdr checks it, so a mistake is an init error.
+  # The handler comes from _HANDLER here, as lambdr's documentation says
+  # (its code takes `handler` first), so `handler` is not kept; the rest is
+  # checked as lambdr checks it, so a mistake is an init error.
   lambda_config <- function(handler = NULL, runtime_api = NULL, task_root = NULL,
                             deserialiser = NULL, serialiser = NULL,
                             decode_base64 = TRUE, environ = NULL) {
@@ -161,18 +162,21 @@ sns_message <- function(event) {
   if (isTRUE(jsonlite::validate(message))) jsonlite::fromJSON(message) else message
 }
 
-# The handler's arguments for one event, as lambdr makes them; `type` is
-# what invocation_type() said.
+# The handler's arguments for one parsed event, as lambdr makes them;
+# `type` is what invocation_type() said.
 handler_arguments <- function(event, type, config) {
-  arguments <- switch(type,
+  as_arguments(switch(type,
     rest_api_gateway = ,
     http_api_gateway = c(request_body(event, config), query_parameters(event, type)),
     eventbridge = if (is.null(event[["detail"]])) list() else event[["detail"]],
     sns = sns_message(event),
-    event)
-  # do.call() needs a list: a lone value (a number, a string) is the one argument.
-  if (is.list(arguments)) arguments else list(arguments)
+    event))
 }
+
+# do.call() needs a list: a lone value (a number, a string) is the one
+# argument. (lambdr passes the value itself, and fails with R's "second
+# argument must be a list".)
+as_arguments <- function(value) if (is.list(value)) value else list(value)
 # ANCHOR_END: arguments
 
 # ANCHOR: context
@@ -192,12 +196,23 @@ invocation_context <- function(request) {
 }
 
 accepts_context <- function(handler) !is.primitive(handler) && "context" %in% names(formals(handler))
+
+# ANCHOR: context-clash
+# An event that brings an argument named `context` to a handler that takes
+# the invocation's context: R would refuse the call ("matched by multiple
+# actual arguments"), as it does under lambdr. This runtime refuses it too,
+# rather than drop one of the two, and says what to rename.
+context_clash <- function() {
+  simpleError(paste("the event has an argument named \"context\", and the handler's",
+                    "\"context\" is the invocation's context: rename one of them"))
+}
+# ANCHOR_END: context-clash
 # ANCHOR_END: context
 
 # ANCHOR: answer
-# The response for the handler's result, as lambdr serialises it.
-serialise_result <- function(result, type, config) {
-  if (!is.null(config$serialiser)) return(config$serialiser(result))
+# The response for the handler's result, as lambdr serialises it when the
+# configuration names no serialiser of its own.
+serialise_result <- function(result, type) {
   if (isTRUE(attr(result, "already_serialised"))) return(result)
   if (!behind_api_gateway(type)) return(lambdr_api$as_stringified_json(result))
   lambdr_api$as_stringified_json(list(

@@ -81,25 +81,6 @@ describe_call <- function(call) {
   sprintf("%s at %s:%d", text, basename(getSrcFilename(source)), source[1])
 }
 
-# The calls between the handler's frame and the error, from inside a
-# calling handler: the frames R adds to signal the error are left out.
-# When the error came from R itself (`if (NA)`, an argument that does not
-# match) rather than from stop(), the call that failed ends the list.
-handler_stack <- function(calls, functions, handler, condition) {
-  first <- Position(function(f) identical(f, handler), functions)
-  frames <- list()
-  if (!is.na(first)) {
-    signalling <- vapply(calls, function(call) identical(call[[1]], quote(.handleSimpleError)), TRUE)
-    last <- length(calls) - 1
-    if (any(signalling)) last <- which(signalling)[1] - 1
-    frames <- calls[first:last]
-  }
-  from_stop <- length(frames) > 0 && identical(frames[[length(frames)]][[1]], quote(stop))
-  failed <- conditionCall(condition)
-  if (!from_stop && !is.null(failed)) frames <- c(frames, list(failed))
-  vapply(frames, describe_call, "")
-}
-
 error_document <- function(condition, stack = character()) {
   document <- list(errorMessage = conditionMessage(condition),
                    errorType = class(condition)[1],
@@ -114,6 +95,47 @@ log_condition <- function(level, request, condition) {
   cat(sprintf("[%s]\t%s\t%s\n", level, request$request_id, text), file = stderr())
 }
 # ANCHOR_END: errors
+
+# ANCHOR: stack
+# The runtime's own functions: this file's, in the global environment, and
+# lambdr's, such as stop_html(), in lambdr.R's. The reader's functions live
+# in their handler file's environment, or in a package's.
+is_runtime_function <- function(f) {
+  is.function(f) && !is.primitive(f) &&
+    (identical(environment(f), globalenv()) || identical(environment(f), environment(lambdr_api$stop_html)))
+}
+
+# The calls from the reader's first frame (that of `readers`: the handler,
+# and the deserialiser or serialiser the configuration names) down to the
+# error, taken from inside a calling handler. The trace ends at the reader's own stop() or warning(),
+# or at their call into the runtime (`stop_html(...)`), so no frame of the
+# runtime's code, or of the machinery R uses to signal, is shown. When the
+# error came from R itself (`if (NA)`, an argument that does not match)
+# rather than from stop(), the call that failed ends the list. With no
+# frame of the reader's on the stack, the error is the runtime's (a body
+# that is not JSON), or the handler is a primitive such as `sqrt`, which
+# has no frame: then only the handler's failed call is shown.
+handler_stack <- function(calls, functions, readers, condition) {
+  is_reader <- function(f) any(vapply(readers, identical, TRUE, f))
+  first <- Position(is_reader, functions)
+  failed <- conditionCall(condition)
+  if (is.na(first)) {
+    by_the_handler <- !is.null(failed) && identical(failed[[1]], as.name(args[2]))
+    return(if (by_the_handler) describe_call(failed) else character())
+  }
+  signalling <- vapply(calls, function(call) identical(call[[1]], quote(.handleSimpleError)), TRUE)
+  last <- if (any(signalling)) which(signalling)[1] - 1 else length(calls) - 1
+  frames <- calls[first:last]
+  signalled_here <- vapply(frames, function(call) {
+    deparse(call[[1]])[1] %in% c("stop", "warning", "base::stop", "base::warning")
+  }, TRUE)
+  into_runtime <- vapply(functions[first:last], is_runtime_function, TRUE)
+  end <- which(signalled_here | into_runtime)[1]
+  if (!is.na(end)) return(vapply(frames[seq_len(end)], describe_call, ""))
+  if (!is.null(failed)) frames <- c(frames, list(failed))
+  vapply(frames, describe_call, "")
+}
+# ANCHOR_END: stack
 
 # jsonlite is loaded now, at init, and used once, so that its cost (and
 # that of R compiling its functions on their first call) is in Init
@@ -134,21 +156,47 @@ handler <- tryCatch({
 config <- if (is.null(lambdr_api$config)) lambdr_api$lambda_config() else lambdr_api$config
 pass_context <- accepts_context(handler)
 
+
 # ANCHOR: call
-# The handler's call for one event, and how its result becomes the response.
-prepare <- function(request) {
-  if (style == "string") return(list(type = "string", arguments = list(request$event)))
-  if (!is.null(config$deserialiser)) {
-    parsed <- config$deserialiser(request$event)
-    type <- "direct"
-  } else {
-    parsed <- parse_json_or_empty(request$event)
-    type <- invocation_type(parsed)
-  }
-  arguments <- handler_arguments(parsed, type, config)
-  if (pass_context) arguments$context <- invocation_context(request)
-  list(type = type, arguments = arguments)
+# The reader's deserialiser and serialiser, called by name from here so
+# that a stack trace shows `deserialiser("...")`, not this file's variables.
+reader_functions <- new.env(parent = emptyenv())
+reader_functions$deserialiser <- config$deserialiser
+reader_functions$serialiser <- config$serialiser
+call_reader <- function(name, value) do.call(name, list(value), envir = reader_functions)
+readers <- Filter(Negate(is.null), list(handler, config$deserialiser, config$serialiser))
+
+# ANCHOR: kind
+# Which kind of event this is, decided first, from the raw event, by
+# something that cannot fail: the kind decides the form of every outcome,
+# so that an error at any later stage (the body's JSON, its base64, a
+# deserialiser, the handler, a serialiser) still answers API Gateway with
+# a proxy response. The parse is kept for the arguments.
+read_event <- function(request) {
+  if (style == "string") return(list(type = "string", parsed = request$event))
+  parsed <- tryCatch(parse_json_or_empty(request$event), error = function(condition) condition)
+  type <- if (inherits(parsed, "error")) "direct" else invocation_type(parsed)
+  list(type = type, parsed = parsed)
 }
+
+# The handler's arguments: the event unpacked as lambdr unpacks its kind,
+# or whatever the configuration's deserialiser makes of the raw event;
+# then the context, for a handler that takes one.
+arguments_for <- function(request, event) {
+  if (event$type == "string") return(list(request$event))
+  arguments <- if (!is.null(config$deserialiser)) {
+    as_arguments(call_reader("deserialiser", request$event))
+  } else if (inherits(event$parsed, "error")) {
+    stop(event$parsed)
+  } else {
+    handler_arguments(event$parsed, event$type, config)
+  }
+  if (!pass_context) return(arguments)
+  if ("context" %in% names(arguments)) stop(context_clash())
+  arguments$context <- invocation_context(request)
+  arguments
+}
+# ANCHOR_END: kind
 
 # In the string style a character string is the response as it is, and
 # anything else goes out as JSON.
@@ -158,7 +206,13 @@ string_response <- function(result) {
 }
 
 response_bytes <- function(result, type) {
-  response <- if (style == "string") string_response(result) else serialise_result(result, type, config)
+  response <- if (style == "string") {
+    string_response(result)
+  } else if (!is.null(config$serialiser)) {
+    call_reader("serialiser", result)
+  } else {
+    serialise_result(result, type)
+  }
   if (length(response) == 0) return(raw(0))
   charToRaw(enc2utf8(as.character(response)))
 }
@@ -166,32 +220,40 @@ response_bytes <- function(result, type) {
 
 # ANCHOR: respond
 respond <- function(request) {
-  type <- "direct"
+  event <- read_event(request)
   stack <- character()
   remember_stack <- function(condition) {
     frames <- seq_len(sys.nframe())
     # Only a description: if it fails, the handler's error still goes out.
-    stack <<- tryCatch(handler_stack(sys.calls(), lapply(frames, sys.function), handler, condition),
+    stack <<- tryCatch(handler_stack(sys.calls(), lapply(frames, sys.function), readers, condition),
                        error = function(ignored) character())
   }
   tryCatch(
     withCallingHandlers({
-      call <- prepare(request)
-      type <- call$type
-      result <- do.call(args[2], call$arguments, envir = handler_environment)
-      list(kind = "ok", payload = response_bytes(result, type))
+      arguments <- arguments_for(request, event)
+      result <- do.call(args[2], arguments, envir = handler_environment)
+      list(kind = "ok", payload = response_bytes(result, event$type))
     },
     error = remember_stack,
+    # ANCHOR: warnings
     warning = function(condition) {
-      log_condition("WARNING", request, condition)
+      # R's option `warn` says what a warning means. At 2 or more it is an
+      # error: passed on, R turns it into one. Below 0 it is dropped.
+      # Otherwise it goes to the log at once, as at 1: R's default, 0,
+      # would keep it until the top-level call ends, which in a runtime's
+      # loop is never.
+      level <- getOption("warn", 0)
+      if (level >= 2) return(invisible())
+      if (level >= 0) log_condition("WARNING", request, condition)
       invokeRestart("muffleWarning")
     },
     message = function(condition) {
       log_condition("INFO", request, condition)
       invokeRestart("muffleMessage")
     }),
+    # ANCHOR_END: warnings
     error = function(condition) {
-      if (style != "string" && behind_api_gateway(type)) {
+      if (behind_api_gateway(event$type)) {
         log_condition("ERROR", request, condition)
         return(list(kind = "ok", payload = charToRaw(enc2utf8(api_gateway_error(condition)))))
       }

@@ -1,0 +1,3 @@
+parity <- function(number) list(parity = "unreachable")
+
+lambdr::start_lambda(lambdr::lambda_config(serialiser = "not a function"))

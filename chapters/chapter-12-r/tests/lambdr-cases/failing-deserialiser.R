@@ -1,0 +1,3 @@
+parity <- function(number) list(parity = "unreachable")
+
+lambdr::start_lambda(lambdr::lambda_config(deserialiser = function(event_text) stop("the deserialiser failed on purpose")))
