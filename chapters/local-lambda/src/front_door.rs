@@ -8,9 +8,9 @@ use std::thread;
 
 use serde_json::json;
 
-use crate::environment::LocalLambda;
 use crate::http::{self, Request, Response};
 use crate::invocation::{Invocation, Rejection};
+use crate::lambda::LocalLambda;
 
 /// The path `curl` posts to, as with AWS's base images.
 pub const INVOKE_PATH: &str = "/2015-03-31/functions/function/invocations";
