@@ -15,6 +15,7 @@ use crate::invocation::{Invocation, Outcome, Rejection};
 use crate::keeper::Keeper;
 use crate::lock;
 use crate::record::Recording;
+use crate::shutdown;
 use crate::supervisor::{Published, Supervisor};
 
 /// An invocation submitted and not yet finished.
@@ -181,6 +182,41 @@ impl LocalLambda {
         for keeper in keepers {
             let _ = keeper.join();
         }
+    }
+}
+
+/// A runtime ended by [`LocalLambda::end_now`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ended {
+    /// The execution environment's number, from 1.
+    pub environment: usize,
+    /// The runtime's process id.
+    pub pid: u32,
+    /// How many processes the runtime had started (a handler, its `sleep`).
+    pub started: usize,
+}
+
+impl LocalLambda {
+    /// Ends every environment at once, in flight or not, as Lambda ends
+    /// one whose function has no extension: its runtime, its process group
+    /// and every process it started get SIGKILL. For when the local Lambda
+    /// itself is interrupted (Ctrl-C) and invocations cannot be waited for:
+    /// each caller whose invocation was running sees its runtime exit.
+    /// Returns the runtimes ended.
+    pub fn end_now(&self) -> Vec<Ended> {
+        let mut ended = Vec::new();
+        for (index, slot) in self.shared.slots.iter().enumerate() {
+            let pid = lock(&slot.published).pid;
+            if let Some(pid) = pid {
+                let started = shutdown::kill_everything_started_by(pid);
+                ended.push(Ended {
+                    environment: index + 1,
+                    pid,
+                    started,
+                });
+            }
+        }
+        ended
     }
 }
 

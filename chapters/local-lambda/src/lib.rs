@@ -45,7 +45,7 @@ mod watch;
 pub use config::{EventFraming, FunctionConfig, Limits};
 pub use front_door::{FrontDoor, INVOKE_PATH};
 pub use invocation::{FunctionError, Invocation, Outcome, Rejection};
-pub use lambda::{LocalLambda, Pending};
+pub use lambda::{Ended, LocalLambda, Pending};
 pub use process::proc_kib;
 pub use record::{Exchange, Recording, render_exchanges, show_body};
 pub use runtime_api::API_VERSION;

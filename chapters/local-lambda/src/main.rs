@@ -28,7 +28,9 @@ use local_lambda::{
     // A JSON number is an event too: `local-lambda -- -1` is not needed for it.
     allow_negative_numbers = true,
     after_help = "exit status: 0 when every invocation succeeded, 1 when one failed,\n\
-                  2 for a usage error or when the local Lambda cannot start.",
+                  2 for a usage error or when the local Lambda cannot start,\n\
+                  128+N when signal N ended it (130 after Ctrl-C, 143 after SIGTERM):\n\
+                  it first ends every runtime and every process they started.",
     // `local-lambda check …` is the subcommand; anything else is events.
     args_conflicts_with_subcommands = true
 )]
@@ -275,10 +277,58 @@ fn split_stdin(input: Vec<u8>, lines: bool) -> Vec<Vec<u8>> {
         .collect()
 }
 
+// ANCHOR: signals
+/// Ends every environment when a signal would end this process: Ctrl-C
+/// (SIGINT), SIGTERM, or the terminal closing (SIGHUP). Each runtime runs
+/// in a process group of its own, so the terminal's Ctrl-C never reaches
+/// it: without this, a runtime and its handler would outlive the local
+/// Lambda. Exits with 128 + the signal's number, as a shell reports a
+/// process a signal ended.
+fn end_on_signals(lambda: Arc<LocalLambda>) -> Result<(), String> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])
+        .map_err(|error| format!("cannot handle signals: {error}"))?;
+    thread::Builder::new()
+        .name("signals".to_string())
+        .spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                let ended = lambda.end_now();
+                eprintln!("local-lambda: {}", stopped(signal, &ended));
+                std::process::exit(128 + signal);
+            }
+        })
+        .map_err(|error| format!("cannot handle signals: {error}"))?;
+    Ok(())
+}
+// ANCHOR_END: signals
+
+/// What a signal stopped, as the line printed before exiting says it.
+fn stopped(signal: i32, ended: &[local_lambda::Ended]) -> String {
+    let name = signal_hook::low_level::signal_name(signal).unwrap_or("a signal");
+    if ended.is_empty() {
+        return format!("{name}: no runtime was running");
+    }
+    let runtimes: Vec<String> = ended
+        .iter()
+        .map(|runtime| {
+            format!(
+                "environment {}: runtime {} and {} process{} it started",
+                runtime.environment,
+                runtime.pid,
+                runtime.started,
+                if runtime.started == 1 { "" } else { "es" }
+            )
+        })
+        .collect();
+    format!("{name}: ended {}", runtimes.join("; "))
+}
+
 fn invoke_all(config: FunctionConfig, options: &Options) -> Result<ExitCode, String> {
     let events = collect_events(options)?;
     let workers = config.concurrency.max(1).min(events.len().max(1));
-    let lambda = LocalLambda::start(config).map_err(|error| format!("cannot start: {error}"))?;
+    let lambda =
+        Arc::new(LocalLambda::start(config).map_err(|error| format!("cannot start: {error}"))?);
+    end_on_signals(lambda.clone())?;
     let mut all_succeeded = true;
     // With --concurrency N, N callers take the events in order and run them
     // side by side; the results are printed in the events' order.
@@ -287,7 +337,7 @@ fn invoke_all(config: FunctionConfig, options: &Options) -> Result<ExitCode, Str
     thread::scope(|scope| -> Result<(), String> {
         for _ in 0..workers {
             let finished = finished.clone();
-            let (lambda, events, next_event) = (&lambda, &events, &next_event);
+            let (lambda, events, next_event) = (&*lambda, &events, &next_event);
             scope.spawn(move || {
                 loop {
                     let index = next_event.fetch_add(1, Ordering::SeqCst);
@@ -350,6 +400,7 @@ fn serve(mut config: FunctionConfig, port: u16) -> Result<ExitCode, String> {
     config.record = false;
     let lambda =
         Arc::new(LocalLambda::start(config).map_err(|error| format!("cannot start: {error}"))?);
+    end_on_signals(lambda.clone())?;
     let door = FrontDoor::start(lambda.clone(), port)
         .map_err(|error| format!("cannot listen: {error}"))?;
     if let Some(runtime_api) = lambda.runtime_api() {

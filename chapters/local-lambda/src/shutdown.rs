@@ -30,7 +30,7 @@ pub(crate) fn end(environment: Environment, graceful: bool) {
                     .wait_until(grace, |state| state.waiting() > 0 || state.exited.is_some()),
             );
         }
-        kill_everything_started_by(pid);
+        let _ = kill_everything_started_by(pid);
         drop(
             environment
                 .sandbox()
@@ -41,8 +41,9 @@ pub(crate) fn end(environment: Environment, graceful: bool) {
     environment.log.close();
 }
 
-/// SIGKILL for the runtime `pid` and every process it started.
-fn kill_everything_started_by(pid: u32) {
+/// SIGKILL for the runtime `pid` and every process it started; returns how
+/// many processes it started (besides itself) were found to kill.
+pub(crate) fn kill_everything_started_by(pid: u32) -> usize {
     // ANCHOR: kill-group
     // The whole sandbox goes: the runtime's process group, and any
     // process it started in a group of its own (a handler, say).
@@ -52,9 +53,10 @@ fn kill_everything_started_by(pid: u32) {
     // no memory of ours.
     unsafe {
         libc::kill(-(pid as libc::pid_t), libc::SIGKILL);
-        for process in sandbox {
+        for &process in &sandbox {
             libc::kill(process, libc::SIGKILL);
         }
     }
     // ANCHOR_END: kill-group
+    sandbox.len()
 }

@@ -3,6 +3,10 @@
 use assert_cmd::Command;
 use harness::{normalise_output, snapshot_settings};
 
+mod common;
+
+use common::Server;
+
 fn local_lambda() -> Command {
     Command::new(assert_cmd::cargo::cargo_bin!("local-lambda"))
 }
@@ -238,72 +242,6 @@ fn the_default_runtime_runs_from_any_folder_without_the_source_tree() {
         std::fs::read(folder.join("bootstrap")).unwrap(),
         std::fs::read(local_lambda::bash_original().join("bootstrap")).unwrap()
     );
-}
-
-/// `local-lambda --serve` running, with what it has written to stderr so far.
-struct Server {
-    child: std::process::Child,
-    url: String,
-    stderr: std::sync::Arc<std::sync::Mutex<String>>,
-}
-
-impl Server {
-    fn start(args: &[&str]) -> Server {
-        use std::io::{BufRead, BufReader};
-        use std::process::{Command, Stdio};
-
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin!("local-lambda"))
-            .arg("--serve")
-            .args(args)
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-        let url = harness::invoke_url_in(lines.by_ref().map_while(Result::ok));
-        let collected = stderr.clone();
-        std::thread::spawn(move || {
-            for line in lines.map_while(Result::ok) {
-                let mut text = collected.lock().unwrap();
-                text.push_str(&line);
-                text.push('\n');
-            }
-        });
-        Server {
-            child,
-            url: url.expect("serve mode prints the URL to invoke"),
-            stderr,
-        }
-    }
-
-    fn invoke(&self, event: &str) -> String {
-        ureq::post(&self.url)
-            .send(event)
-            .unwrap()
-            .body_mut()
-            .read_to_string()
-            .unwrap()
-    }
-
-    /// What it has written to stderr, once `wanted` holds of it (END and
-    /// REPORT come when the runtime is back on `next`, after the answer).
-    fn stderr_once(&self, wanted: impl Fn(&str) -> bool) -> String {
-        let give_up = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        loop {
-            let text = self.stderr.lock().unwrap().clone();
-            if wanted(&text) || std::time::Instant::now() > give_up {
-                return text;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[test]

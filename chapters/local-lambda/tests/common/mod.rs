@@ -1,0 +1,77 @@
+//! What the command's test files share: `local-lambda --serve` as a child
+//! process, and its invoke URL.
+
+// Each test file uses part of this module, and is compiled on its own.
+#![allow(dead_code)]
+
+/// `local-lambda --serve` running, with what it has written to stderr so far.
+pub struct Server {
+    pub child: std::process::Child,
+    pub url: String,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Server {
+    /// Starts `local-lambda --serve` with `args`, in a process group of
+    /// its own, as a shell starts a command: a signal to that group is what
+    /// Ctrl-C sends, and it does not reach the test.
+    pub fn start(args: &[&str]) -> Server {
+        use std::io::{BufRead, BufReader};
+        use std::os::unix::process::CommandExt;
+        use std::process::{Command, Stdio};
+
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin!("local-lambda"))
+            .arg("--serve")
+            .args(args)
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let url = harness::invoke_url_in(lines.by_ref().map_while(Result::ok));
+        let collected = stderr.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                let mut text = collected.lock().unwrap();
+                text.push_str(&line);
+                text.push('\n');
+            }
+        });
+        Server {
+            child,
+            url: url.expect("serve mode prints the URL to invoke"),
+            stderr,
+        }
+    }
+
+    /// Invokes the function with `event` and returns the answer's body.
+    pub fn invoke(&self, event: &str) -> String {
+        ureq::post(&self.url)
+            .send(event)
+            .unwrap()
+            .body_mut()
+            .read_to_string()
+            .unwrap()
+    }
+
+    /// What it has written to stderr, once `wanted` holds of it (END and
+    /// REPORT come when the runtime is back on `next`, after the answer).
+    pub fn stderr_once(&self, wanted: impl Fn(&str) -> bool) -> String {
+        let give_up = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let text = self.stderr.lock().unwrap().clone();
+            if wanted(&text) || std::time::Instant::now() > give_up {
+                return text;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
