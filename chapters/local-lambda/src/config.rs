@@ -10,6 +10,9 @@ use std::time::Duration;
 pub struct Limits {
     /// Largest event a synchronous invoke accepts: 6 MiB.
     pub event_bytes: usize,
+    /// Largest event an asynchronous invoke (`X-Amz-Invocation-Type:
+    /// Event`) accepts: 1 MiB since 2025 (256 KiB before).
+    pub async_event_bytes: usize,
     /// Largest response a runtime may POST: 6 MiB plus 100 bytes, the figure
     /// in Lambda's own "Exceeded maximum allowed payload size" error.
     pub response_bytes: usize,
@@ -19,6 +22,7 @@ impl Default for Limits {
     fn default() -> Limits {
         Limits {
             event_bytes: 6 * 1024 * 1024,
+            async_event_bytes: 1024 * 1024,
             response_bytes: 6 * 1024 * 1024 + 100,
         }
     }
@@ -90,6 +94,10 @@ pub struct FunctionConfig {
     /// Print every Runtime API exchange to stderr as it happens, with its
     /// time (see [`Recording::traced`](crate::Recording::traced)).
     pub trace: bool,
+    /// The waits before each retry of an asynchronous invocation whose
+    /// function failed: Lambda retries twice, after 1 minute and then 2
+    /// (the function's `MaximumRetryAttempts`, 0 to 2, is how many).
+    pub async_retry_delays: Vec<Duration>,
 }
 
 impl FunctionConfig {
@@ -132,6 +140,7 @@ impl FunctionConfig {
             watch: false,
             event_framing: EventFraming::ContentLength,
             trace: false,
+            async_retry_delays: vec![Duration::from_secs(60), Duration::from_secs(120)],
         }
     }
 

@@ -1,15 +1,21 @@
-//! The invoke endpoint, as AWS's Runtime Interface Emulator serves it in
-//! Lambda's base images: `POST /2015-03-31/functions/function/invocations`
-//! with the event as the body, answered with the function's result.
+//! The front door: Lambda's Invoke API, `POST
+//! /2015-03-31/functions/{name}/invocations`, at the path AWS's Runtime
+//! Interface Emulator serves it in Lambda's base images, so that `curl`,
+//! the AWS CLI and AWS's SDKs can invoke the function. The three invocation
+//! types, the log's tail, and Lambda's errors, each with its status and
+//! `x-amzn-ErrorType`; the request is read in `invoke_request.rs`.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::thread;
 
+use base64::Engine;
 use serde_json::json;
 
+use crate::async_invoke;
 use crate::http::{self, Request, Response};
-use crate::invocation::{Invocation, Rejection};
+use crate::invocation::Invocation;
+use crate::invoke_request::{self, InvocationType, Payloads, Refusal};
 use crate::lambda::LocalLambda;
 
 /// The path `curl` posts to, as with AWS's base images.
@@ -21,8 +27,18 @@ pub struct FrontDoor {
 }
 
 impl FrontDoor {
-    /// Serves invocations of `lambda` on 127.0.0.1:`port` (0 for any) until the process ends.
+    /// Serves invocations of `lambda` on 127.0.0.1:`port` (0 for any) until
+    /// the process ends, refusing payloads that are not JSON as Lambda does.
     pub fn start(lambda: Arc<LocalLambda>, port: u16) -> std::io::Result<FrontDoor> {
+        FrontDoor::start_with(lambda, port, Payloads::JsonOnly)
+    }
+
+    /// The same, with `payloads` saying what to do with one that is not JSON.
+    pub fn start_with(
+        lambda: Arc<LocalLambda>,
+        port: u16,
+        payloads: Payloads,
+    ) -> std::io::Result<FrontDoor> {
         let listener = TcpListener::bind(("127.0.0.1", port))?;
         let address = listener.local_addr()?;
         thread::Builder::new()
@@ -32,7 +48,7 @@ impl FrontDoor {
                     let lambda = lambda.clone();
                     let _ = thread::Builder::new()
                         .name("front-door-connection".to_string())
-                        .spawn(move || serve_connection(stream, &lambda));
+                        .spawn(move || serve_connection(stream, &lambda, payloads));
                 }
             })?;
         Ok(FrontDoor { address })
@@ -48,45 +64,80 @@ impl FrontDoor {
     }
 }
 
-fn serve_connection(stream: TcpStream, lambda: &LocalLambda) {
-    http::serve_connection(&stream, |request| handle(request, lambda));
+fn serve_connection(stream: TcpStream, lambda: &Arc<LocalLambda>, payloads: Payloads) {
+    http::serve_connection(&stream, |request| handle(request, lambda, payloads));
 }
 
-/// Answers one request to the front door.
-pub(crate) fn handle(request: &Request, lambda: &LocalLambda) -> Response {
+// ANCHOR: handle
+/// Answers one request to the front door, as Lambda's Invoke API would.
+pub(crate) fn handle(request: &Request, lambda: &Arc<LocalLambda>, payloads: Payloads) -> Response {
     if !is_invoke_path(&request.target) {
         return Response::new(404, "text/plain; charset=utf-8", "404 page not found\n");
     }
     if request.method != "POST" {
         return Response::new(405, "text/plain; charset=utf-8", "");
     }
-    let invocation = Invocation {
-        event: request.body.clone(),
-        client_context: request
-            .header("X-Amz-Client-Context")
-            .and_then(decode_base64),
-        cognito_identity: None,
-        headers_left_out: Vec::new(),
-        request_id: None,
+    let read = match invoke_request::read(request, payloads, lambda.limits()) {
+        Ok(read) => read,
+        Err(refusal) => return refused(&refusal),
     };
-    match lambda.invoke(invocation) {
-        Ok(outcome) => {
-            let response = Response::new(200, "application/json", outcome.body().to_vec());
-            match &outcome.result {
-                Ok(_) => response,
-                // Lambda's Invoke API marks every failure reported by or about the runtime as unhandled.
-                Err(_) => response.with_header("X-Amz-Function-Error", "Unhandled"),
-            }
-        }
-        Err(rejection @ Rejection::EventTooLarge { .. }) => Response::json(
-            413,
-            &json!({"Type": "User", "message": rejection.message()}),
-        )
-        .with_header("x-amzn-ErrorType", "RequestEntityTooLargeException"),
-        Err(rejection @ Rejection::ShutDown) => {
-            Response::json(500, &json!({"message": rejection.message()}))
-        }
+    let request_id = read.invocation.request_id.clone().unwrap_or_default();
+    let answer = match read.invocation_type {
+        InvocationType::DryRun => Response::new(204, "application/json", ""),
+        InvocationType::Event => queue_event(lambda, read.invocation),
+        InvocationType::RequestResponse => run(lambda, read.invocation),
+    };
+    answer.with_header("x-amzn-RequestId", &request_id)
+}
+// ANCHOR_END: handle
+
+/// An asynchronous invocation: queued, answered `202` with no body.
+fn queue_event(lambda: &Arc<LocalLambda>, invocation: Invocation) -> Response {
+    async_invoke::queue(
+        lambda.clone(),
+        invocation,
+        lambda.async_retry_delays().to_vec(),
+    );
+    Response::new(202, "application/json", "")
+}
+
+/// A synchronous invocation: the function's answer, or its error document
+/// marked with `X-Amz-Function-Error`, and the log when it was asked for.
+fn run(lambda: &LocalLambda, invocation: Invocation) -> Response {
+    let outcome = match lambda.invoke(invocation) {
+        Ok(outcome) => outcome,
+        Err(rejection) => return refused(&rejection.into()),
+    };
+    let mut response = Response::new(200, "application/json", outcome.body().to_vec())
+        .with_header("X-Amz-Executed-Version", lambda.function_version());
+    if !outcome.is_success() {
+        // Lambda marks every failure reported by or about the runtime as unhandled.
+        response = response.with_header("X-Amz-Function-Error", "Unhandled");
     }
+    if let Some(log) = &outcome.log {
+        response = response.with_header("X-Amz-Log-Result", &log_result(log));
+    }
+    response
+}
+
+/// Lambda's `X-Amz-Log-Result`: the last 4 KB of the invocation's log, in base64.
+fn log_result(log: &[u8]) -> String {
+    let tail = &log[log.len().saturating_sub(LOG_RESULT_BYTES)..];
+    base64::engine::general_purpose::STANDARD.encode(tail)
+}
+
+/// How much of an invocation's log `X-Amz-Log-Result` holds, in bytes.
+const LOG_RESULT_BYTES: usize = 4096;
+
+/// Lambda's answer to a request it refuses: the error type in
+/// `x-amzn-ErrorType` (which AWS's SDKs raise as that exception) and a
+/// JSON body with the message.
+fn refused(refusal: &Refusal) -> Response {
+    Response::json(
+        refusal.status,
+        &json!({"Type": "User", "message": refusal.message}),
+    )
+    .with_header("x-amzn-ErrorType", refusal.error_type)
 }
 
 /// `/2015-03-31/functions/<any name>/invocations`, as the emulator accepts.
@@ -96,30 +147,6 @@ fn is_invoke_path(target: &str) -> bool {
         return false;
     };
     matches!(rest.split_once('/'), Some((name, "invocations")) if !name.is_empty() && !name.contains('/'))
-}
-
-/// Decodes standard base64, the encoding of `X-Amz-Client-Context`.
-fn decode_base64(text: &str) -> Option<String> {
-    let mut bits: u32 = 0;
-    let mut count = 0;
-    let mut bytes = Vec::new();
-    for byte in text.bytes().filter(|&byte| byte != b'=') {
-        let value = match byte {
-            b'A'..=b'Z' => byte - b'A',
-            b'a'..=b'z' => byte - b'a' + 26,
-            b'0'..=b'9' => byte - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        };
-        bits = (bits << 6) | u32::from(value);
-        count += 6;
-        if count >= 8 {
-            count -= 8;
-            bytes.push((bits >> count) as u8);
-        }
-    }
-    String::from_utf8(bytes).ok()
 }
 
 #[cfg(test)]
@@ -134,11 +161,5 @@ mod tests {
         ));
         assert!(!is_invoke_path("/2015-03-31/functions//invocations"));
         assert!(!is_invoke_path("/2018-06-01/runtime/invocation/next"));
-    }
-
-    #[test]
-    fn decodes_client_context() {
-        assert_eq!(decode_base64("eyJhIjoxfQ==").as_deref(), Some(r#"{"a":1}"#));
-        assert_eq!(decode_base64("not base64!"), None);
     }
 }

@@ -168,6 +168,7 @@ pub(crate) fn failed(
         duration: Duration::ZERO,
         init_duration: Some(init_duration),
         environment: number,
+        log: None,
     };
     environment.write_end_lines(&outcome, Duration::ZERO, None, config.memory_mb);
     outcome
@@ -194,5 +195,6 @@ pub(crate) fn entrypoint_failure(
         duration: Duration::ZERO,
         init_duration: None,
         environment: number,
+        log: None,
     }
 }

@@ -22,6 +22,13 @@ pub struct Invocation {
     /// UUIDs; another tests what a runtime does with an id it must not
     /// put into a URL as it is (`../x`, `a/b`, `a?b`).
     pub request_id: Option<String>,
+    /// The caller's `X-Amzn-Trace-Id`, whose root the function's trace id
+    /// continues, as Lambda continues a trace that began upstream.
+    pub trace_header: Option<String>,
+    /// Whether the caller asked for this invocation's log
+    /// (`X-Amz-Log-Type: Tail`): the outcome then carries it, and the
+    /// caller waits until Lambda has written `REPORT`.
+    pub log_tail: bool,
 }
 
 impl Invocation {
@@ -92,6 +99,9 @@ pub struct Outcome {
     /// Which execution environment served it, counted from 1 in the order
     /// they were first needed.
     pub environment: usize,
+    /// The invocation's log, `START` to `REPORT`, one line each, when it
+    /// asked for it ([`Invocation::log_tail`]).
+    pub log: Option<Vec<u8>>,
 }
 
 impl Outcome {
@@ -111,8 +121,11 @@ impl Outcome {
 /// An invocation refused before it reached the function.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rejection {
-    /// The event is over the synchronous payload limit.
+    /// The event is over the payload limit (6 MB synchronous, 1 MB asynchronous).
     EventTooLarge { size: usize, limit: usize },
+    /// The event is not JSON, which Lambda's Invoke API refuses
+    /// (`InvalidRequestContentException`); `reason` is the parser's.
+    NotJson { reason: String },
     /// The local Lambda was shut down.
     ShutDown,
 }
@@ -126,9 +139,33 @@ impl Rejection {
                     "Request must be smaller than {limit} bytes for the InvokeFunction operation"
                 )
             }
+            Rejection::NotJson { reason } => {
+                format!("Could not parse request body into json: {reason}")
+            }
             Rejection::ShutDown => "The local Lambda has shut down".to_string(),
         }
     }
+
+    /// The error type Lambda's Invoke API names this refusal with, in its
+    /// `x-amzn-ErrorType` header, and its HTTP status.
+    pub fn error_type_and_status(&self) -> (&'static str, u16) {
+        match self {
+            // What Lambda's front end answers for an oversized request.
+            Rejection::EventTooLarge { .. } => ("RequestEntityTooLargeException", 413),
+            Rejection::NotJson { .. } => ("InvalidRequestContentException", 400),
+            Rejection::ShutDown => ("ServiceException", 500),
+        }
+    }
+}
+
+/// Refuses an event that is not JSON, as Lambda's Invoke API does before any
+/// runtime sees it: a JSON string (`"a * b"`) is an event, `a * b` is not.
+pub fn check_json(event: &[u8]) -> Result<(), Rejection> {
+    serde_json::from_slice::<serde::de::IgnoredAny>(event)
+        .map(|_| ())
+        .map_err(|error| Rejection::NotJson {
+            reason: error.to_string(),
+        })
 }
 
 impl std::fmt::Display for Rejection {
@@ -137,7 +174,10 @@ impl std::fmt::Display for Rejection {
             Rejection::EventTooLarge { size, .. } => {
                 write!(formatter, "{} (the event has {size})", self.message())
             }
-            Rejection::ShutDown => formatter.write_str(&self.message()),
+            Rejection::NotJson { .. } | Rejection::ShutDown => {
+                let (error_type, _) = self.error_type_and_status();
+                write!(formatter, "{error_type}: {}", self.message())
+            }
         }
     }
 }

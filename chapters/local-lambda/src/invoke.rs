@@ -69,7 +69,7 @@ pub(crate) fn run(
             event: invocation.event,
             deadline_ms,
             function_arn: config.function_arn(),
-            trace_id: ids::trace_id(),
+            trace_id: ids::trace_id_for(invocation.trace_header.as_deref()),
             client_context: invocation.client_context,
             cognito_identity: invocation.cognito_identity,
             headers_left_out: invocation.headers_left_out,
@@ -101,6 +101,7 @@ pub(crate) fn run(
         duration: at - started,
         init_duration,
         environment: number,
+        log: None,
     };
     Invoked {
         outcome,
@@ -230,6 +231,7 @@ impl Closing {
                     body: Vec::new(),
                 }),
             },
+            log: None,
             ..*outcome
         };
         Closing {

@@ -8,8 +8,9 @@ use std::io;
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
+use std::time::Duration;
 
-use crate::config::FunctionConfig;
+use crate::config::{FunctionConfig, Limits};
 use crate::dispatch::{Dispatch, Turn};
 use crate::invocation::{Invocation, Outcome, Rejection};
 use crate::keeper::Keeper;
@@ -34,6 +35,15 @@ pub struct LocalLambda {
     shared: Arc<Shared>,
     recording: Recording,
     keepers: Mutex<Vec<JoinHandle<()>>>,
+    /// What the Invoke API needs of the function's configuration.
+    invoke_settings: InvokeSettings,
+}
+
+/// The function's settings its Invoke API answers by.
+struct InvokeSettings {
+    version: String,
+    limits: Limits,
+    async_retry_delays: Vec<Duration>,
 }
 
 /// What every caller's thread works with.
@@ -113,6 +123,11 @@ impl LocalLambda {
             shared: Arc::new(Shared { dispatch, slots }),
             recording,
             keepers: Mutex::new(keepers),
+            invoke_settings: InvokeSettings {
+                version: config.function_version.clone(),
+                limits: config.limits,
+                async_retry_delays: config.async_retry_delays.clone(),
+            },
         })
     }
 
@@ -159,6 +174,21 @@ impl LocalLambda {
 
     fn published(&self, index: usize) -> MutexGuard<'_, Published> {
         lock(&self.shared.slots[index].published)
+    }
+
+    /// The function's version, as `X-Amz-Executed-Version` names it.
+    pub fn function_version(&self) -> &str {
+        &self.invoke_settings.version
+    }
+
+    /// The function's payload limits.
+    pub fn limits(&self) -> Limits {
+        self.invoke_settings.limits
+    }
+
+    /// The waits before each retry of a failed asynchronous invocation.
+    pub fn async_retry_delays(&self) -> &[Duration] {
+        &self.invoke_settings.async_retry_delays
     }
 
     /// Everything recorded so far.

@@ -19,6 +19,7 @@
 //! Everything listens on 127.0.0.1 only, on ports the system picks unless
 //! told otherwise, and every exchange is recorded for the tests.
 
+mod async_invoke;
 pub mod check;
 mod config;
 mod connection;
@@ -30,6 +31,7 @@ mod ids;
 mod init;
 mod invocation;
 mod invoke;
+mod invoke_request;
 mod keeper;
 mod lambda;
 mod log;
@@ -44,7 +46,8 @@ mod watch;
 
 pub use config::{EventFraming, FunctionConfig, Limits};
 pub use front_door::{FrontDoor, INVOKE_PATH};
-pub use invocation::{FunctionError, Invocation, Outcome, Rejection};
+pub use invocation::{FunctionError, Invocation, Outcome, Rejection, check_json};
+pub use invoke_request::Payloads;
 pub use lambda::{Ended, LocalLambda, Pending};
 pub use process::proc_kib;
 pub use record::{Exchange, Recording, render_exchanges, show_body};

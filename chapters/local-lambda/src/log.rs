@@ -27,6 +27,30 @@ struct Acknowledged {
     changed: Condvar,
 }
 
+/// A copy of the log's lines while an invocation asked for them
+/// (`X-Amz-Log-Type: Tail`), without the environment's label: `None` when
+/// nobody asked.
+#[derive(Clone, Default)]
+pub(crate) struct Tap(Arc<Mutex<Option<Vec<u8>>>>);
+
+impl Tap {
+    /// The lines copied so far; copying stops.
+    pub(crate) fn take(&self) -> Vec<u8> {
+        crate::lock(&self.0).take().unwrap_or_default()
+    }
+
+    fn copy(&self, line: &[u8]) {
+        if let Some(lines) = crate::lock(&self.0).as_mut() {
+            lines.extend_from_slice(line);
+            lines.push(b'\n');
+        }
+    }
+
+    fn is_on(&self) -> bool {
+        crate::lock(&self.0).is_some()
+    }
+}
+
 /// One execution environment's log.
 pub(crate) struct LogPipe {
     /// Neither recorded nor echoed: Lambda's own lines are not written at
@@ -37,6 +61,7 @@ pub(crate) struct LogPipe {
     acknowledged: Arc<Acknowledged>,
     syncs_sent: Mutex<u64>,
     reader_done: Mutex<Receiver<()>>,
+    tap: Tap,
 }
 
 impl LogPipe {
@@ -52,6 +77,8 @@ impl LogPipe {
         let acknowledged = Arc::new(Acknowledged::default());
         let (done, reader_done) = mpsc::channel();
         let shared = acknowledged.clone();
+        let tap = Tap::default();
+        let copies = tap.clone();
         thread::Builder::new()
             .name("function-log".to_string())
             .spawn(move || {
@@ -59,6 +86,7 @@ impl LogPipe {
                     recording,
                     echo,
                     label: label.unwrap_or_default(),
+                    tap: copies,
                 };
                 read_lines(BufReader::new(reader), &sink, &shared);
                 let _ = done.send(());
@@ -69,7 +97,14 @@ impl LogPipe {
             acknowledged,
             syncs_sent: Mutex::new(0),
             reader_done: Mutex::new(reader_done),
+            tap,
         })
+    }
+
+    /// Starts copying the log's lines for an invocation that asked for them.
+    pub(crate) fn tap(&self) -> Tap {
+        *crate::lock(&self.tap.0) = Some(Vec::new());
+        self.tap.clone()
     }
 
     /// Two ends of the pipe for a runtime's stdout and stderr.
@@ -83,19 +118,19 @@ impl LogPipe {
 
     /// Whether nobody reads this log, so that its lines need not be made.
     pub(crate) fn is_quiet(&self) -> bool {
-        self.quiet
+        self.quiet && !self.tap.is_on()
     }
 
     /// Writes one of Lambda's own lines (`START`, `END`, `REPORT`, ...).
     pub(crate) fn lambda_line(&self, line: &str) {
-        if !self.quiet {
+        if !self.is_quiet() {
             self.write_marked(LAMBDA_LINE, line);
         }
     }
 
     /// Waits until every line written so far has reached the recording.
     pub(crate) fn sync(&self) {
-        if self.quiet {
+        if self.is_quiet() {
             return;
         }
         let number = {
@@ -139,10 +174,12 @@ struct LineSink {
     recording: Recording,
     echo: bool,
     label: String,
+    tap: Tap,
 }
 
 impl LineSink {
     fn emit(&self, line: &[u8]) {
+        self.tap.copy(line);
         let line = format!("{}{}", self.label, String::from_utf8_lossy(line));
         if self.echo {
             eprintln!("{line}");

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use local_lambda::{
-    EventFraming, FrontDoor, FunctionConfig, Invocation, LocalLambda, Outcome, Rejection,
+    EventFraming, FrontDoor, FunctionConfig, Invocation, LocalLambda, Outcome, Payloads, Rejection,
 };
 
 /// Runs a Lambda custom runtime locally and invokes it once per EVENT.
@@ -38,7 +38,8 @@ struct Options {
     #[command(subcommand)]
     command: Option<Command>,
     /// The events, in order. An EVENT of - is read from stdin; with no EVENT,
-    /// stdin is the event (or {} when stdin is a terminal).
+    /// stdin is the event (or {} when stdin is a terminal). Each must be JSON,
+    /// as Lambda's Invoke API requires (see --allow-non-json); an empty one is {}.
     #[arg(value_name = "EVENT")]
     events: Vec<String>,
     /// The runtime to run [default: the book's bash original]
@@ -80,9 +81,25 @@ struct Options {
     /// with its time in milliseconds since the start
     #[arg(long)]
     trace: bool,
-    /// Stay up and take invocations over HTTP instead
+    /// Pass events that are not JSON to the runtime as they are. Lambda
+    /// refuses them (InvalidRequestContentException) before any runtime sees
+    /// them: this is for experiments with what a runtime makes of such bytes
+    #[arg(long)]
+    allow_non_json: bool,
+    /// Stay up and take invocations over HTTP instead: Lambda's Invoke API,
+    /// for curl, the AWS CLI and AWS's SDKs (--endpoint-url)
     #[arg(long)]
     serve: bool,
+    /// With --serve: how often a failed asynchronous invocation
+    /// (X-Amz-Invocation-Type: Event) is retried, 0 to 2, as the function's
+    /// MaximumRetryAttempts says on Lambda
+    #[arg(long, value_name = "N", default_value_t = 2, requires = "serve",
+          value_parser = clap::value_parser!(u8).range(0..=2))]
+    async_retries: u8,
+    /// With --serve: the wait before each such retry, in seconds
+    /// [default: 60, then 120, as on Lambda]
+    #[arg(long, value_name = "SECONDS", requires = "serve", value_parser = parse_seconds)]
+    async_retry_delay: Option<Duration>,
     /// Start no runtime; print the Runtime API's address for one you start yourself
     #[arg(long, requires = "serve", conflicts_with_all = ["bootstrap", "concurrency", "watch"])]
     no_bootstrap: bool,
@@ -139,7 +156,7 @@ fn main() -> ExitCode {
     }
     let result = function_config(&options).and_then(|config| {
         if options.serve {
-            serve(config, options.port)
+            serve(config, options.port, payloads(&options))
         } else {
             invoke_all(config, &options)
         }
@@ -170,10 +187,36 @@ fn function_config(options: &Options) -> Result<FunctionConfig, String> {
     }
     config.trace = options.trace;
     config.echo_log = true;
+    config.env.extend(caller_credentials(&options.env));
+    let delays = match options.async_retry_delay {
+        Some(delay) => vec![delay; 2],
+        None => config.async_retry_delays.clone(),
+    };
+    config.async_retry_delays = delays
+        .into_iter()
+        .take(usize::from(options.async_retries))
+        .collect();
     if options.no_bootstrap {
         config.bootstrap = None;
     }
     Ok(config)
+}
+
+/// The AWS credentials in the local Lambda's own environment that the
+/// function's `--env` does not set: passed on to the function, as AWS's
+/// Runtime Interface Emulator passes them, so that a handler can call AWS
+/// services with the caller's identity. On Lambda the function gets its
+/// execution role's credentials in the same three variables instead.
+fn caller_credentials(given: &[(String, String)]) -> Vec<(String, String)> {
+    [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+    ]
+    .into_iter()
+    .filter(|name| !given.iter().any(|(set, _)| set == name))
+    .filter_map(|name| Some((name.to_string(), std::env::var(name).ok()?)))
+    .collect()
 }
 
 /// The function whose runtime is `bootstrap`, in `task_root` or else the
@@ -324,7 +367,10 @@ fn stopped(signal: i32, ended: &[local_lambda::Ended]) -> String {
 }
 
 fn invoke_all(config: FunctionConfig, options: &Options) -> Result<ExitCode, String> {
-    let events = collect_events(options)?;
+    let events: Vec<Result<Vec<u8>, Rejection>> = collect_events(options)?
+        .into_iter()
+        .map(|event| invoke_api_event(event, payloads(options)))
+        .collect();
     let workers = config.concurrency.max(1).min(events.len().max(1));
     let lambda =
         Arc::new(LocalLambda::start(config).map_err(|error| format!("cannot start: {error}"))?);
@@ -344,7 +390,10 @@ fn invoke_all(config: FunctionConfig, options: &Options) -> Result<ExitCode, Str
                     let Some(event) = events.get(index) else {
                         return;
                     };
-                    let outcome = lambda.invoke(Invocation::new(event.clone()));
+                    let outcome = match event {
+                        Err(refusal) => Err(refusal.clone()),
+                        Ok(event) => lambda.invoke(Invocation::new(event.clone())),
+                    };
                     if finished.send((index, outcome)).is_err() {
                         return;
                     }
@@ -372,6 +421,18 @@ fn invoke_all(config: FunctionConfig, options: &Options) -> Result<ExitCode, Str
     })
 }
 
+/// An event as Lambda's Invoke API takes it: an empty one is `{}`, and one
+/// that is not JSON is refused unless `payloads` allows it.
+fn invoke_api_event(event: Vec<u8>, payloads: Payloads) -> Result<Vec<u8>, Rejection> {
+    if event.is_empty() {
+        return Ok(b"{}".to_vec());
+    }
+    if payloads == Payloads::JsonOnly {
+        local_lambda::check_json(&event)?;
+    }
+    Ok(event)
+}
+
 /// Prints an invocation's result on stdout (or why it was refused, on
 /// stderr); `true` if it succeeded.
 fn print_outcome(
@@ -390,18 +451,30 @@ fn print_outcome(
         }
         Err(rejection) => {
             eprintln!("local-lambda: invocation refused: {rejection}");
+            if matches!(rejection, Rejection::NotJson { .. }) {
+                eprintln!("local-lambda: (--allow-non-json sends such an event anyway)");
+            }
             Ok(false)
         }
     }
 }
 
-fn serve(mut config: FunctionConfig, port: u16) -> Result<ExitCode, String> {
+/// What the Invoke API does with an event that is not JSON.
+fn payloads(options: &Options) -> Payloads {
+    if options.allow_non_json {
+        Payloads::AnyBytes
+    } else {
+        Payloads::JsonOnly
+    }
+}
+
+fn serve(mut config: FunctionConfig, port: u16, payloads: Payloads) -> Result<ExitCode, String> {
     // A server may take millions of invocations: nothing is kept of them.
     config.record = false;
     let lambda =
         Arc::new(LocalLambda::start(config).map_err(|error| format!("cannot start: {error}"))?);
     end_on_signals(lambda.clone())?;
-    let door = FrontDoor::start(lambda.clone(), port)
+    let door = FrontDoor::start_with(lambda.clone(), port, payloads)
         .map_err(|error| format!("cannot listen: {error}"))?;
     if let Some(runtime_api) = lambda.runtime_api() {
         eprintln!(

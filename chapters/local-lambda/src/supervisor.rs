@@ -123,6 +123,7 @@ impl Supervisor {
             }
         };
         // Invoke.
+        let tap = invocation.log_tail.then(|| environment.log.tap());
         let invoked = invoke::run(
             environment,
             &self.config,
@@ -132,7 +133,13 @@ impl Supervisor {
             init_duration,
         );
         self.after(&invoked);
-        Ok(invoked.outcome)
+        let mut outcome = invoked.outcome;
+        if let Some(tap) = tap {
+            // The caller who asked for the log waits for its END and REPORT.
+            self.settle_closing();
+            outcome.log = Some(tap.take());
+        }
+        Ok(outcome)
     }
     // ANCHOR_END: lifecycle
 

@@ -172,7 +172,9 @@ fn an_answer_on_another_connection_reaches_its_caller() {
         b"answered elsewhere",
     ));
     let (sender, outcome) = mpsc::channel();
-    thread::spawn(move || sender.send(pending.wait()));
+    thread::spawn(move || {
+        let _ = sender.send(pending.wait());
+    });
     let outcome = outcome
         .recv_timeout(Duration::from_secs(10))
         .expect("the caller hears of the answer long before its 60 s deadline");
@@ -206,7 +208,9 @@ fn a_runtime_that_stops_halfway_through_its_answer_times_out() {
     )
     .unwrap();
     let (sender, outcome) = mpsc::channel();
-    thread::spawn(move || sender.send(pending.wait()));
+    thread::spawn(move || {
+        let _ = sender.send(pending.wait());
+    });
     let outcome = outcome
         .recv_timeout(Duration::from_secs(10))
         .expect("the caller is not held past its deadline")
@@ -867,7 +871,11 @@ sleep 30
 fn the_front_door_invokes_like_the_runtime_interface_emulator() {
     let task = TaskRoot::new();
     let lambda = std::sync::Arc::new(
-        LocalLambda::start(scripted_runtime(&task, r#"[ "$event" = crash ] && exit 1"#)).unwrap(),
+        LocalLambda::start(scripted_runtime(
+            &task,
+            r#"[ "$event" = '"crash"' ] && exit 1"#,
+        ))
+        .unwrap(),
     );
     let door = FrontDoor::start(lambda.clone(), 0).unwrap();
     let ok = post(&door.invoke_url(), br#"{"some": "request"}"#);
@@ -877,14 +885,22 @@ fn the_front_door_invokes_like_the_runtime_interface_emulator() {
     );
     assert_eq!(ok.header("X-Amz-Function-Error"), None);
 
-    let failed = post(&door.invoke_url(), b"crash");
+    let failed = post(&door.invoke_url(), br#""crash""#);
     assert_eq!(
         (failed.status, failed.header("X-Amz-Function-Error")),
         (200, Some("Unhandled"))
     );
     assert_eq!(failed.json()["errorType"], "Runtime.ExitError");
 
-    let too_large = post(&door.invoke_url(), &vec![b'x'; 6 * 1024 * 1024 + 1]);
+    let not_json = post(&door.invoke_url(), b"crash");
+    assert_eq!(not_json.status, 400);
+    assert_eq!(
+        not_json.header("x-amzn-ErrorType"),
+        Some("InvalidRequestContentException"),
+        "Lambda refuses a payload that is not JSON"
+    );
+
+    let too_large = post(&door.invoke_url(), &vec![b' '; 6 * 1024 * 1024 + 1]);
     assert_eq!(too_large.status, 413);
     assert_eq!(
         too_large.header("x-amzn-ErrorType"),

@@ -52,12 +52,10 @@ fn headless(browser: &Path, profile: &Path, action: &str, url: &str) -> String {
 #[test]
 fn the_book_renders_highlights_code_and_finds_the_request_id() {
     let Some(browser) = chromium() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have chromium: .ci/run installs it"
-        );
-        eprintln!(
-            "skipped: no chromium on this machine (apt-get install chromium to run this test)"
+        harness::skip_for_missing(
+            "the_book_renders_highlights_code_and_finds_the_request_id",
+            "chromium",
+            "apt-get install chromium",
         );
         return;
     };

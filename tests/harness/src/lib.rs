@@ -530,3 +530,27 @@ pub fn claim_eq<T: PartialEq + std::fmt::Debug>(claim: &str, got: T, expected: T
 pub const GOT_LABEL: &str = "     the runs gave";
 /// How a failed [`claim_eq`] labels what the chapter says.
 pub const EXPECTED_LABEL: &str = "  the chapter says";
+
+/// Says that `test` is skipped because `missing` is not on this machine, and
+/// how to `install` it. In CI, where `.ci/run` installs everything the
+/// tests need, a missing tool is a failure instead: nothing is skipped there.
+pub fn skip_for_missing(test: &str, missing: &str, install: &str) {
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must have {missing}: .ci/run installs it"
+    );
+    eprintln!("skipped {test}: no {missing} here ({install})");
+}
+
+/// Whether `command` (a program and its arguments) runs and succeeds here;
+/// when it does not, `test` is skipped as [`skip_for_missing`] says.
+pub fn have(test: &str, missing: &str, command: &[&str], install: &str) -> bool {
+    let found = std::process::Command::new(command[0])
+        .args(&command[1..])
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !found {
+        skip_for_missing(test, missing, install);
+    }
+    found
+}

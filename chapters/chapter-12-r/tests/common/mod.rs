@@ -5,7 +5,6 @@
 #![allow(dead_code)]
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use harness::{Run, TaskRoot};
@@ -13,23 +12,16 @@ use local_lambda::FunctionConfig;
 
 /// Whether R can run here; in CI its absence is a failure, elsewhere a skip.
 pub fn r_is_here(test: &str) -> bool {
-    let found = Command::new("Rscript")
-        .args([
+    harness::have(
+        test,
+        "Rscript with jsonlite",
+        &[
+            "Rscript",
             "-e",
             "stopifnot(requireNamespace('jsonlite', quietly = TRUE))",
-        ])
-        .output()
-        .is_ok_and(|output| output.status.success());
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have R and jsonlite: .ci/run installs them"
-        );
-        eprintln!(
-            "skipped {test}: no Rscript with jsonlite here (apt-get install r-base-core r-cran-jsonlite)"
-        );
-    }
-    found
+        ],
+        "apt-get install r-base-core r-cran-jsonlite",
+    )
 }
 
 /// The chapter's folder.

@@ -16,6 +16,11 @@ impl Server {
     /// its own, as a shell starts a command: a signal to that group is what
     /// Ctrl-C sends, and it does not reach the test.
     pub fn start(args: &[&str]) -> Server {
+        Server::start_with_env(args, &[])
+    }
+
+    /// The same, with `env` added to the command's own environment.
+    pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Server {
         use std::io::{BufRead, BufReader};
         use std::os::unix::process::CommandExt;
         use std::process::{Command, Stdio};
@@ -23,6 +28,7 @@ impl Server {
         let mut child = Command::new(assert_cmd::cargo::cargo_bin!("local-lambda"))
             .arg("--serve")
             .args(args)
+            .envs(env.iter().copied())
             .stderr(Stdio::piped())
             .process_group(0)
             .spawn()
