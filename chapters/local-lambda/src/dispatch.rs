@@ -28,6 +28,9 @@ struct DispatchState {
     idle: Vec<usize>,
     queue: VecDeque<Arc<Turn>>,
     closed: bool,
+    /// For each environment, the tenant it last served (`Some(None)`: an
+    /// invocation with no tenant), or `None` if it never served one.
+    served: Vec<Option<Option<String>>>,
 }
 
 /// An invocation's place in the queue, and the environment it is given.
@@ -35,6 +38,8 @@ struct DispatchState {
 pub(crate) struct Turn {
     given: Mutex<Option<usize>>,
     ready: Condvar,
+    /// The tenant the invocation is for.
+    tenant: Option<String>,
 }
 
 impl Turn {
@@ -58,6 +63,28 @@ impl Turn {
     }
 }
 
+impl DispatchState {
+    /// The idle environment for an invocation for `tenant`: the warmest that
+    /// served that tenant last, else one never used, else the warmest of
+    /// all (whose supervisor ends its environment if it served another
+    /// tenant: a tenant-isolated function never shares one).
+    fn take_idle(&mut self, tenant: Option<&str>) -> Option<usize> {
+        let served = &self.served;
+        let same_tenant = |environment: &usize| {
+            served[*environment]
+                .as_ref()
+                .is_some_and(|last| last.as_deref() == tenant)
+        };
+        let never_used = |environment: &usize| served[*environment].is_none();
+        let at = (self.idle.iter().rposition(same_tenant))
+            .or_else(|| self.idle.iter().rposition(never_used))
+            .or_else(|| self.idle.len().checked_sub(1))?;
+        let environment = self.idle.remove(at);
+        self.served[environment] = Some(tenant.map(str::to_string));
+        Some(environment)
+    }
+}
+
 impl Dispatch {
     /// Placement over `environments` environments, all idle.
     pub(crate) fn new(environments: usize) -> Dispatch {
@@ -66,6 +93,7 @@ impl Dispatch {
                 idle: (0..environments).rev().collect(),
                 queue: VecDeque::new(),
                 closed: false,
+                served: vec![None; environments],
             }),
             freed: Condvar::new(),
             environments,
@@ -82,14 +110,18 @@ impl Dispatch {
     }
 
     // ANCHOR: dispatch
-    /// Takes a turn: an idle environment now, or a place in the queue.
-    pub(crate) fn queue_up(&self) -> Result<Arc<Turn>, Rejection> {
+    /// Takes a turn for an invocation for `tenant`: an idle environment
+    /// now, or a place in the queue.
+    pub(crate) fn queue_up(&self, tenant: Option<&str>) -> Result<Arc<Turn>, Rejection> {
         let mut state = lock(&self.state);
         if state.closed {
             return Err(Rejection::ShutDown);
         }
-        let turn = Arc::new(Turn::default());
-        match state.idle.pop() {
+        let turn = Arc::new(Turn {
+            tenant: tenant.map(str::to_string),
+            ..Turn::default()
+        });
+        match state.take_idle(tenant) {
             // Nobody waits on this turn yet: no need to wake anyone.
             Some(environment) => *lock(&turn.given) = Some(environment),
             None => state.queue.push_back(turn.clone()),
@@ -102,7 +134,10 @@ impl Dispatch {
     fn finished(&self, environment: usize) {
         let mut state = lock(&self.state);
         match state.queue.pop_front() {
-            Some(turn) => turn.give(environment),
+            Some(turn) => {
+                state.served[environment] = Some(turn.tenant.clone());
+                turn.give(environment);
+            }
             None => state.idle.push(environment),
         }
         let draining = state.closed;
@@ -148,5 +183,29 @@ impl Taken<'_> {
 impl Drop for Taken<'_> {
     fn drop(&mut self) {
         self.dispatch.finished(self.environment);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The environment a turn for `tenant` gets at once, handed back after.
+    fn placed(dispatch: &Dispatch, tenant: Option<&str>) -> usize {
+        let turn = dispatch.queue_up(tenant).unwrap();
+        dispatch.take(&turn).environment()
+    }
+
+    #[test]
+    fn a_tenant_gets_the_environment_it_used_last_and_another_a_fresh_one() {
+        let dispatch = Dispatch::new(2);
+        let alpha = placed(&dispatch, Some("alpha"));
+        let beta = placed(&dispatch, Some("beta"));
+        assert_ne!(alpha, beta, "an unused environment before alpha's");
+        assert_eq!(placed(&dispatch, Some("alpha")), alpha);
+        assert_eq!(placed(&dispatch, Some("beta")), beta);
+        // Every environment used: the warmest, beta's, for a third tenant.
+        assert_eq!(placed(&dispatch, Some("gamma")), beta);
+        assert_eq!(placed(&dispatch, Some("alpha")), alpha);
     }
 }

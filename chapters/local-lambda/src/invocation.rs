@@ -29,6 +29,10 @@ pub struct Invocation {
     /// (`X-Amz-Log-Type: Tail`): the outcome then carries it, and the
     /// caller waits until Lambda has written `REPORT`.
     pub log_tail: bool,
+    /// The tenant this invocation is for (`X-Amz-Tenant-Id`), on a
+    /// tenant-isolated function: its environments serve no other tenant,
+    /// and the runtime sees it in `Lambda-Runtime-Aws-Tenant-Id`.
+    pub tenant_id: Option<String>,
 }
 
 impl Invocation {

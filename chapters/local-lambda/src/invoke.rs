@@ -74,6 +74,7 @@ pub(crate) fn run(
             cognito_identity: invocation.cognito_identity,
             headers_left_out: invocation.headers_left_out,
             framing: config.event_framing,
+            tenant_id: invocation.tenant_id,
         },
         on_return,
     );

@@ -109,6 +109,7 @@ pub(crate) fn read(
         client_context,
         trace_header: request.header("X-Amzn-Trace-Id").map(str::to_string),
         log_tail,
+        tenant_id: request.header("X-Amz-Tenant-Id").map(str::to_string),
         request_id: Some(ids::request_id()),
         ..Invocation::default()
     };

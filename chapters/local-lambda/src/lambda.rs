@@ -136,7 +136,11 @@ impl LocalLambda {
     /// with more, up to that many at once.
     pub fn submit(&self, invocation: Invocation) -> Pending {
         let (reply, outcome) = mpsc::channel();
-        match self.shared.dispatch.queue_up() {
+        match self
+            .shared
+            .dispatch
+            .queue_up(invocation.tenant_id.as_deref())
+        {
             Err(rejection) => {
                 let _ = reply.send(Err(rejection));
             }
@@ -155,7 +159,10 @@ impl LocalLambda {
 
     /// Runs one invocation on this thread and returns its outcome.
     pub fn invoke(&self, invocation: Invocation) -> Result<Outcome, Rejection> {
-        let turn = self.shared.dispatch.queue_up()?;
+        let turn = self
+            .shared
+            .dispatch
+            .queue_up(invocation.tenant_id.as_deref())?;
         self.shared.run(&turn, invocation)
     }
 

@@ -225,6 +225,9 @@ fn event_response(offer: Offer) -> Response {
     if let Some(identity) = &offer.cognito_identity {
         response = response.with_header("Lambda-Runtime-Cognito-Identity", identity);
     }
+    if let Some(tenant) = &offer.tenant_id {
+        response = response.with_header("Lambda-Runtime-Aws-Tenant-Id", tenant);
+    }
     response.headers.retain(|(name, _)| {
         !offer
             .headers_left_out

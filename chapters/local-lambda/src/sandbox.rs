@@ -29,6 +29,8 @@ pub(crate) struct Offer {
     pub headers_left_out: Vec<String>,
     /// How the event goes into `next`'s body.
     pub framing: EventFraming,
+    /// The tenant, for `Lambda-Runtime-Aws-Tenant-Id`.
+    pub tenant_id: Option<String>,
 }
 
 /// What the runtime said about the event it was given.

@@ -49,6 +49,8 @@ pub(crate) struct Supervisor {
     closing: Option<Closing>,
     /// The task root as the current environment found it, with `watch`.
     fingerprint: Option<Fingerprint>,
+    /// The tenant the current environment serves, on a tenant-isolated function.
+    tenant: Option<String>,
 }
 
 impl Supervisor {
@@ -72,6 +74,7 @@ impl Supervisor {
             current: None,
             closing: None,
             fingerprint: None,
+            tenant: None,
         }
     }
 
@@ -95,14 +98,18 @@ impl Supervisor {
             return Err(Rejection::EventTooLarge { size, limit });
         }
         let request_id = (invocation.request_id.clone()).unwrap_or_else(ids::request_id);
-        // Shutdown: a runtime that died between invocations, or files
-        // that changed under --watch, end the environment.
-        if self.runtime_has_exited() || self.files_have_changed() {
+        // Shutdown: a runtime that died between invocations, files that
+        // changed under --watch, or another tenant's invocation (a tenant's
+        // environment serves no other) end the environment.
+        if self.runtime_has_exited()
+            || self.files_have_changed()
+            || self.serves_another_tenant(invocation.tenant_id.as_deref())
+        {
             self.end_environment(false);
         }
         // Init: a fresh environment when there is none.
         if self.current.is_none()
-            && let Err(error) = self.create_environment()
+            && let Err(error) = self.create_environment(invocation.tenant_id.clone())
         {
             let number = self.number;
             return Ok(init::entrypoint_failure(
@@ -167,6 +174,16 @@ impl Supervisor {
             .is_some_and(|environment| environment.sandbox().lock().exited.is_some())
     }
 
+    /// Whether the current environment, one with a runtime process, was
+    /// made for another tenant than `tenant` (or for none).
+    fn serves_another_tenant(&self, tenant: Option<&str>) -> bool {
+        let has_process = self
+            .current
+            .as_ref()
+            .is_some_and(|environment| environment.pid.is_some());
+        has_process && self.tenant.as_deref() != tenant
+    }
+
     /// With `watch`: whether a file of the function changed since the
     /// current environment started.
     fn files_have_changed(&self) -> bool {
@@ -185,7 +202,8 @@ impl Supervisor {
         true
     }
 
-    fn create_environment(&mut self) -> io::Result<()> {
+    fn create_environment(&mut self, tenant: Option<String>) -> io::Result<()> {
+        self.tenant = tenant;
         if self.config.watch {
             self.fingerprint = Some(Fingerprint::take(&self.config));
         }

@@ -913,6 +913,9 @@ fn the_front_door_invokes_like_the_runtime_interface_emulator() {
 
     let elsewhere = post(&door.invoke_url().replace("invocations", "nope"), b"{}");
     assert_eq!(elsewhere.status, 404);
+    // The front door's threads keep the local Lambda for as long as the
+    // process lives: its runtime must be ended here.
+    lambda.shutdown();
 }
 
 #[test]
@@ -968,4 +971,44 @@ fn a_timed_out_environment_takes_every_process_of_the_runtime_with_it() {
                 .is_some_and(|rest| rest.trim_start().starts_with('Z'))
     });
     assert!(gone, "process {escaped} outlived its environment");
+}
+
+#[test]
+fn a_tenants_environment_serves_no_other_tenant() {
+    let task = TaskRoot::new();
+    let lambda = LocalLambda::start(scripted_runtime(&task, "")).unwrap();
+    let for_tenant = |tenant: &str| Invocation {
+        tenant_id: Some(tenant.to_string()),
+        ..Invocation::new("{}")
+    };
+    let alpha = lambda.invoke(for_tenant("alpha")).unwrap();
+    let alpha_runtime = lambda.runtime_pid();
+    let beta = lambda.invoke(for_tenant("beta")).unwrap();
+    let beta_runtime = lambda.runtime_pid();
+    let beta_again = lambda.invoke(for_tenant("beta")).unwrap();
+    lambda.shutdown();
+    assert!(alpha.init_duration.is_some() && beta.init_duration.is_some());
+    assert_ne!(
+        alpha_runtime, beta_runtime,
+        "with one environment, beta's invocation ends alpha's environment and starts its own"
+    );
+    assert!(
+        beta_again.init_duration.is_none(),
+        "and keeps it warm for beta"
+    );
+    let headers: Vec<String> = lambda
+        .recording()
+        .exchanges()
+        .iter()
+        .filter_map(|exchange| {
+            let (_, tenant) = (exchange.response_headers.iter())
+                .find(|(name, _)| name == "lambda-runtime-aws-tenant-id")?;
+            Some(tenant.clone())
+        })
+        .collect();
+    assert_eq!(
+        headers,
+        ["alpha", "beta", "beta"],
+        "Lambda-Runtime-Aws-Tenant-Id on next"
+    );
 }

@@ -37,6 +37,8 @@ def handler(event, context):
         raise RuntimeError("failing, as asked")
     return {
         "request_id": context.aws_request_id,
+        "tenant_id": context.tenant_id,
+        "runtime_pid": os.getpid(),
         "client_context": context.client_context,
         "trace_id": context.trace_id,
         "access_key": os.environ.get("AWS_ACCESS_KEY_ID"),
@@ -82,14 +84,24 @@ fn endpoint(server: &Server) -> String {
     server.url.split("/2015-03-31").next().unwrap().to_string()
 }
 
-/// Runs boto3's `invoke` once per call; what each returned. `env` is
-/// boto3's own environment.
+/// Runs boto3's `invoke` once per call, one after the other; what each
+/// returned. `env` is boto3's own environment.
 fn boto3(server: &Server, calls: &Value, env: &[(&str, &str)]) -> Vec<Value> {
+    boto3_with(server, calls, env, &[])
+}
+
+fn boto3_with(
+    server: &Server,
+    calls: &Value,
+    env: &[(&str, &str)],
+    options: &[&str],
+) -> Vec<Value> {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/invoke_with_boto3.py");
     let output = Command::new("python3")
         .arg(script)
         .arg(endpoint(server))
         .arg(calls.to_string())
+        .args(options)
         .envs(env.iter().copied())
         .output()
         .unwrap();
@@ -254,6 +266,39 @@ fn a_failed_event_invocation_is_retried_twice_with_its_request_id() {
         ids.iter().all(|id| *id == ids[0]),
         "a retry keeps its request id: {ids:?}"
     );
+}
+
+#[test]
+fn two_tenants_at_once_are_served_by_environments_of_their_own() {
+    if !boto3_is_here("two_tenants_at_once_are_served_by_environments_of_their_own") {
+        return;
+    }
+    let task = TaskRoot::new();
+    let server = serve(&task, &["--concurrency", "2"]);
+    let call = |tenant: &str| json!({"Payload": r#"{"sleep": 0.5}"#, "TenantId": tenant});
+    let at_once = boto3_with(
+        &server,
+        &json!([call("alpha"), call("beta")]),
+        &[],
+        &["--at-once"],
+    );
+    let seen: Vec<Value> = at_once.iter().map(payload).collect();
+    assert_eq!(
+        (&seen[0]["tenant_id"], &seen[1]["tenant_id"]),
+        (&json!("alpha"), &json!("beta")),
+        "each runtime sees its own tenant: {seen:?}"
+    );
+    assert_ne!(
+        seen[0]["runtime_pid"], seen[1]["runtime_pid"],
+        "two environments"
+    );
+    // Later, each tenant again: its own warm environment, never the other's.
+    let again: Vec<Value> = boto3(&server, &json!([call("beta"), call("alpha")]), &[])
+        .iter()
+        .map(payload)
+        .collect();
+    assert_eq!(again[0]["runtime_pid"], seen[1]["runtime_pid"]);
+    assert_eq!(again[1]["runtime_pid"], seen[0]["runtime_pid"]);
 }
 
 #[test]

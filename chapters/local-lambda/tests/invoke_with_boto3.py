@@ -1,17 +1,19 @@
 """Calls Lambda's Invoke API at a URL with boto3, AWS's SDK for Python, as
 it is, and prints what each call returned, as JSON, for tests/invoke_api.rs.
 
-    python3 invoke_with_boto3.py URL CALLS
+    python3 invoke_with_boto3.py URL CALLS [--at-once]
 
 CALLS is a JSON list of keyword arguments to boto3's `invoke` (Payload as
 text); each result is the response's fields (the payload as text, the log
 decoded) or, for a call Lambda refused, the exception boto3 raised.
+With --at-once the calls are made all at once, each on a thread of its own.
 """
 
 import base64
 import json
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 from botocore.config import Config
@@ -56,7 +58,12 @@ def invoke(lambda_client, call):
 def main():
     url, calls = sys.argv[1], json.loads(sys.argv[2])
     lambda_client = client(url)
-    print(json.dumps([invoke(lambda_client, call) for call in calls]))
+    if sys.argv[3:] == ["--at-once"]:
+        with ThreadPoolExecutor(max_workers=len(calls)) as threads:
+            results = list(threads.map(lambda call: invoke(lambda_client, call), calls))
+    else:
+        results = [invoke(lambda_client, call) for call in calls]
+    print(json.dumps(results))
 
 
 main()

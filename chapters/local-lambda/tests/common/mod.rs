@@ -76,7 +76,19 @@ impl Server {
 }
 
 impl Drop for Server {
+    /// SIGTERM, which the local Lambda answers by ending every runtime
+    /// before it exits; SIGKILL only if it has not exited after 5 s. Killed
+    /// outright, it could not end them, and they would outlive the test.
     fn drop(&mut self) {
+        // SAFETY: kill(2) on a child this test started and has not reaped.
+        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
+        let give_up = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while std::time::Instant::now() < give_up {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
