@@ -5,7 +5,7 @@ use harness::{normalise_output, snapshot_settings};
 
 mod common;
 
-use common::Server;
+use common::{Server, marked};
 
 fn local_lambda() -> Command {
     Command::new(assert_cmd::cargo::cargo_bin!("local-lambda"))
@@ -292,9 +292,18 @@ fn with_concurrency_two_events_at_once_get_an_environment_each() {
 fn with_watch_an_edited_handler_answers_the_next_invocation() {
     let task = harness::TaskRoot::with_bash_original();
     let bootstrap = task.path().join("bootstrap");
-    let server = Server::start(&["--watch", "--bootstrap", bootstrap.to_str().unwrap()]);
+    let mark = format!("MARK=watch-{}", std::process::id());
+    let server = Server::start(&[
+        "--watch",
+        "--bootstrap",
+        bootstrap.to_str().unwrap(),
+        "--env",
+        &mark,
+    ]);
     assert_eq!(server.invoke("1"), "Echoing request: '1'");
     assert_eq!(server.invoke("2"), "Echoing request: '2'");
+    let first_environment: Vec<u32> = marked(&mark[5..]).iter().map(|(pid, _)| *pid).collect();
+    assert!(!first_environment.is_empty());
     task.write(
         "function.sh",
         "function handler () {\n  echo \"Edited, and given: $1\"\n}\n",
@@ -310,6 +319,15 @@ fn with_watch_an_edited_handler_answers_the_next_invocation() {
     );
     // The second invocation was warm; the third started a fresh environment.
     assert_eq!(stderr.matches("Init Duration").count(), 2, "{stderr}");
+    let still_running: Vec<(u32, String)> = marked(&mark[5..])
+        .into_iter()
+        .filter(|(pid, _)| first_environment.contains(pid))
+        .collect();
+    assert_eq!(
+        still_running,
+        [],
+        "the first environment's processes are gone"
+    );
 }
 
 #[test]
@@ -324,5 +342,37 @@ fn no_bootstrap_needs_serve() {
         stderr.contains("the following required arguments were not provided")
             && stderr.contains("--serve"),
         "{stderr}"
+    );
+}
+
+#[test]
+fn an_event_that_is_not_json_is_refused_unless_allowed() {
+    let refused = local_lambda()
+        .args(["not json", r#"{"a": 1}"#])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1), "one invocation failed");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains(
+            "invocation refused: InvalidRequestContentException: Could not parse request body into json"
+        ) && stderr.contains("--allow-non-json"),
+        "Lambda's error, and the way round it:\n{stderr}"
+    );
+    assert_eq!(stderr.matches("START RequestId").count(), 1, "{stderr}");
+    assert_eq!(
+        String::from_utf8_lossy(&refused.stdout),
+        "Echoing request: '{\"a\": 1}'\n",
+        "the JSON event still ran"
+    );
+
+    let allowed = local_lambda()
+        .args(["--allow-non-json", "not json"])
+        .output()
+        .unwrap();
+    assert!(allowed.status.success(), "{allowed:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&allowed.stdout),
+        "Echoing request: 'not json'\n"
     );
 }

@@ -13,7 +13,7 @@ use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::Server;
+use common::{Server, marked};
 use harness::TaskRoot;
 
 /// The bash original's `bootstrap`, with a handler that sleeps 30 s.
@@ -31,31 +31,16 @@ fn mark(test: &str) -> String {
     format!("{test}-{}", std::process::id())
 }
 
-/// The processes whose environment holds `MARK=mark`, by name.
-fn marked(mark: &str) -> Vec<String> {
-    let wanted = format!("MARK={mark}");
-    let mut names = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let path = entry.path();
-        let Ok(environ) = std::fs::read(path.join("environ")) else {
-            continue;
-        };
-        if environ
-            .split(|&byte| byte == 0)
-            .any(|variable| variable == wanted.as_bytes())
-        {
-            let name = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
-            names.push(name.trim().to_string());
-        }
-    }
-    names
-}
-
 /// Waits until `count` of the marked processes are `sleep`s: every
 /// handler is running.
 fn until_sleeping(mark: &str, count: usize) {
     let give_up = Instant::now() + Duration::from_secs(20);
-    while marked(mark).iter().filter(|name| *name == "sleep").count() < count {
+    while marked(mark)
+        .iter()
+        .filter(|(_, name)| name == "sleep")
+        .count()
+        < count
+    {
         assert!(
             Instant::now() < give_up,
             "the handlers never started: {:?}",
@@ -65,12 +50,12 @@ fn until_sleeping(mark: &str, count: usize) {
     }
 }
 
-/// The marked processes left once the command has exited. A process sent
-/// SIGKILL is gone within moments; a second is ample.
+/// The marked processes left once the command has exited, by name. A
+/// process sent SIGKILL is gone within moments; a second is ample.
 fn left_behind(mark: &str) -> Vec<String> {
     let give_up = Instant::now() + Duration::from_secs(1);
     loop {
-        let left = marked(mark);
+        let left: Vec<String> = marked(mark).into_iter().map(|(_, name)| name).collect();
         if left.is_empty() || Instant::now() > give_up {
             return left;
         }

@@ -93,3 +93,26 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+/// The processes whose environment holds `MARK=mark`: their ids and names.
+/// A function given `--env MARK=…` marks every process of its environments,
+/// since the runtime and everything it starts inherit the variable.
+pub fn marked(mark: &str) -> Vec<(u32, String)> {
+    let wanted = format!("MARK={mark}");
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let path = entry.path();
+        let Ok(environ) = std::fs::read(path.join("environ")) else {
+            continue;
+        };
+        if environ
+            .split(|&byte| byte == 0)
+            .any(|variable| variable == wanted.as_bytes())
+        {
+            let name = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+            let pid = entry.file_name().to_string_lossy().parse().unwrap_or(0);
+            names.push((pid, name.trim().to_string()));
+        }
+    }
+    names
+}
