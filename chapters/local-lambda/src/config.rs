@@ -98,6 +98,10 @@ pub struct FunctionConfig {
     /// function failed: Lambda retries twice, after 1 minute and then 2
     /// (the function's `MaximumRetryAttempts`, 0 to 2, is how many).
     pub async_retry_delays: Vec<Duration>,
+    /// A folder of external extensions, as a layer unpacks them into
+    /// `/opt/extensions`: each executable in it is started before the
+    /// runtime, in the same environment.
+    pub extensions: Option<PathBuf>,
 }
 
 impl FunctionConfig {
@@ -141,6 +145,7 @@ impl FunctionConfig {
             event_framing: EventFraming::ContentLength,
             trace: false,
             async_retry_delays: vec![Duration::from_secs(60), Duration::from_secs(120)],
+            extensions: None,
         }
     }
 

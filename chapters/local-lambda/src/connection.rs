@@ -37,6 +37,26 @@ pub(crate) trait RequestHandler {
     fn bell(&self) -> &Bell;
 }
 
+/// A request waiting for something to answer it with (a runtime's `next`,
+/// an extension's `event/next`): its connection, so that the answer can be
+/// written straight onto it by whoever brings it.
+pub(crate) struct Parked {
+    pub connection: Arc<Connection>,
+    pub keep_alive: bool,
+    /// Its place in the recording.
+    pub record: usize,
+}
+
+/// What to do about one request, as the routes decide it.
+pub(crate) enum Reply {
+    /// Write this response now.
+    Now(Response),
+    /// A `next` with no event yet: whoever brings one writes it.
+    Later,
+    /// Close the connection without an answer (the environment is retired).
+    Close,
+}
+
 /// What became of one request to the Runtime API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Served {

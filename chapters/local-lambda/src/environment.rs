@@ -19,6 +19,8 @@ pub(crate) struct Environment {
     pub log: Arc<LogPipe>,
     /// The runtime's process id; `None` when the runtime is the embedding process.
     pub pid: Option<u32>,
+    /// The external extensions' process ids.
+    pub extension_pids: Vec<u32>,
     /// When `bootstrap` was started: Init Duration counts from here.
     pub spawned_at: Instant,
     /// Whether the runtime has asked for its first event (Init is over).

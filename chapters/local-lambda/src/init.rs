@@ -6,11 +6,13 @@
 
 use std::io;
 use std::os::unix::process::CommandExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
+
+use serde_json::json;
 
 use crate::config::FunctionConfig;
 use crate::environment::Environment;
@@ -21,94 +23,166 @@ use crate::process::{describe_exit, os_message, spawn_when_not_busy};
 use crate::record::Recording;
 use crate::report;
 use crate::runtime_api::RuntimeApi;
-use crate::sandbox::{Answer, Sandbox};
+use crate::sandbox::{Answer, Sandbox, SandboxState};
 
-/// Creates an environment: its Runtime API, its log (whose lines start
-/// with `label`, if any), and, when the function has a `bootstrap`, the
-/// runtime process. Errors: the API's port cannot be bound, or `bootstrap`
-/// cannot be started (the message names it, as Lambda's does).
+/// Creates an environment: its Runtime API (with the Extensions API), its
+/// log (whose lines start with `label`, if any), the external extensions
+/// and, when the function has a `bootstrap`, the runtime process. As on
+/// Lambda, the extensions start first, and the runtime once each has
+/// registered (or one has failed, or Init's time is up). Errors: the API's
+/// port cannot be bound, or a program cannot be started (the message names
+/// it, as Lambda's does).
 pub(crate) fn create_environment(
     config: &FunctionConfig,
     recording: &Recording,
     label: Option<String>,
 ) -> io::Result<Environment> {
+    let function = json!({
+        "functionName": config.function_name,
+        "functionVersion": config.function_version,
+        "handler": config.handler,
+    });
     let sandbox = Arc::new(Sandbox::new(
         config.limits,
         &config.runtime_api_prefix,
         recording.clone(),
+        function,
     )?);
     let api = RuntimeApi::start(sandbox, config.runtime_api_port)?;
     let log = Arc::new(LogPipe::open(recording.clone(), config.echo_log, label)?);
     let spawned_at = Instant::now();
-    let pid = match &config.bootstrap {
-        None => None,
-        Some(bootstrap) => match spawn_runtime(config, bootstrap, &api, &log) {
-            Ok(pid) => Some(pid),
-            Err(error) => {
-                api.stop();
-                log.close();
-                return Err(io::Error::new(
-                    error.kind(),
-                    format!("fork/exec {}: {}", bootstrap.display(), os_message(&error)),
-                ));
-            }
-        },
+    let launch = Launch {
+        config,
+        api: &api,
+        log: &log,
+        stream: report::log_stream_name(
+            &config.function_version,
+            &ids::request_id().replace('-', ""),
+        ),
+    };
+    let started = launch
+        .extensions()
+        .and_then(|extension_pids| Ok((extension_pids, launch.runtime()?)));
+    let (extension_pids, pid) = match started {
+        Ok(started) => started,
+        Err(error) => {
+            api.stop();
+            log.close();
+            return Err(error);
+        }
     };
     Ok(Environment {
         api,
         log,
         pid,
+        extension_pids,
         spawned_at,
         // An embedded runtime is the caller itself, already running.
         initialised: pid.is_none(),
     })
 }
 
-/// Starts `bootstrap` in the task root with Lambda's environment variables,
-/// its output to the log, in a process group of its own; a thread waits
-/// for it to exit and tells the Runtime API how it ended.
-fn spawn_runtime(
-    config: &FunctionConfig,
-    bootstrap: &Path,
-    api: &RuntimeApi,
-    log: &LogPipe,
-) -> io::Result<u32> {
-    let (stdout, stderr) = log.child_stdio()?;
-    let stream = report::log_stream_name(
-        &config.function_version,
-        &ids::request_id().replace('-', ""),
-    );
-    let mut command = Command::new(bootstrap);
-    command
-        .current_dir(&config.task_root)
-        .env_clear()
-        .envs(config.lambda_environment(&api.env_value(config.runtime_api_scheme), &stream))
-        .stdin(Stdio::null())
-        .stdout(stdout)
-        .stderr(stderr)
-        // Its own process group, so a timeout kills everything it started.
-        .process_group(0);
-    let mut child = spawn_when_not_busy(&mut command)?;
-    let pid = child.id();
-    let sandbox = api.sandbox().clone();
-    thread::Builder::new()
-        .name(format!("runtime-{pid}"))
-        .spawn(move || {
-            let how = child
-                .wait()
-                .map(describe_exit)
-                .unwrap_or_else(|error| error.to_string());
-            sandbox.runtime_exited(how);
-        })?;
-    Ok(pid)
+/// What starting a program of the environment needs.
+struct Launch<'a> {
+    config: &'a FunctionConfig,
+    api: &'a RuntimeApi,
+    log: &'a LogPipe,
+    /// The environment's log stream, `AWS_LAMBDA_LOG_STREAM_NAME`.
+    stream: String,
 }
 
-/// Waits for a fresh runtime to ask for its first event. Returns the Init
-/// Duration on a cold start (`None` when Init was over already), or how
-/// long Init ran and why it failed: the runtime's `init/error` report, its
-/// exit, or the time running out. Lambda gives Init its own limit
-/// (`init_timeout`); a runtime that misses it gets one more try within
-/// the invocation's timeout before the invocation fails.
+impl Launch<'_> {
+    /// Starts every executable in the function's extensions folder, in the
+    /// order of their names, and waits until each has registered, or one
+    /// has exited, or Init's time is up. Returns their process ids.
+    fn extensions(&self) -> io::Result<Vec<u32>> {
+        let Some(folder) = &self.config.extensions else {
+            return Ok(Vec::new());
+        };
+        let mut programs: Vec<PathBuf> = std::fs::read_dir(folder)
+            .map_err(|error| named(error, folder))?
+            .filter_map(|entry| Some(entry.ok()?.path()))
+            .filter(|path| path.is_file())
+            .collect();
+        programs.sort();
+        let mut pids = Vec::new();
+        for program in &programs {
+            let name = program
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            let sandbox = self.api.sandbox().clone();
+            pids.push(self.spawn(program, move |how| sandbox.extension_exited(name, how))?);
+        }
+        let deadline = Instant::now() + self.config.init_timeout;
+        drop(self.api.sandbox().wait_until(deadline, |state| {
+            state.extensions.count() >= programs.len() || !state.extensions_exited.is_empty()
+        }));
+        Ok(pids)
+    }
+
+    /// Starts `bootstrap`, if the function has one.
+    fn runtime(&self) -> io::Result<Option<u32>> {
+        let Some(bootstrap) = &self.config.bootstrap else {
+            return Ok(None);
+        };
+        let sandbox = self.api.sandbox().clone();
+        self.spawn(bootstrap, move |how| sandbox.runtime_exited(how))
+            .map(Some)
+    }
+
+    /// Starts `program` in the task root with Lambda's environment
+    /// variables, its output to the log, in a process group of its own (so
+    /// that ending it ends everything it started); a thread waits for it
+    /// to exit and passes on how it ended to `exited`.
+    fn spawn(
+        &self,
+        program: &Path,
+        exited: impl FnOnce(String) + Send + 'static,
+    ) -> io::Result<u32> {
+        let (stdout, stderr) = self.log.child_stdio()?;
+        let runtime_api = self.api.env_value(self.config.runtime_api_scheme);
+        let mut command = Command::new(program);
+        command
+            .current_dir(&self.config.task_root)
+            .env_clear()
+            .envs(self.config.lambda_environment(&runtime_api, &self.stream))
+            .stdin(Stdio::null())
+            .stdout(stdout)
+            .stderr(stderr)
+            .process_group(0);
+        let mut child = spawn_when_not_busy(&mut command).map_err(|error| named(error, program))?;
+        let pid = child.id();
+        thread::Builder::new()
+            .name(format!("process-{pid}"))
+            .spawn(move || {
+                let how = child
+                    .wait()
+                    .map(describe_exit)
+                    .unwrap_or_else(|error| error.to_string());
+                exited(how);
+            })?;
+        Ok(pid)
+    }
+}
+
+/// An error about `path`, named as Lambda names it.
+fn named(error: io::Error, path: &Path) -> io::Error {
+    io::Error::new(
+        error.kind(),
+        format!("fork/exec {}: {}", path.display(), os_message(&error)),
+    )
+}
+
+/// Waits for a fresh runtime to ask for its first event, and every
+/// extension for its first: then Init is over, and registration closes.
+/// Returns the Init Duration on a cold start (`None` when Init was over
+/// already), or how long Init ran and why it failed: the runtime's
+/// `init/error` report or its exit, an extension's report or exit, or the
+/// time running out. Lambda gives Init its own limit (`init_timeout`); a
+/// runtime that misses it gets one more try within the invocation's
+/// timeout before the invocation fails.
 pub(crate) fn finish_init(
     environment: &mut Environment,
     config: &FunctionConfig,
@@ -118,32 +192,55 @@ pub(crate) fn finish_init(
         return Ok(None);
     }
     let limit = config.init_timeout + config.timeout;
-    let state = environment
+    let extensions = environment.extension_pids.len();
+    let mut state = environment
         .sandbox()
         .wait_until(environment.spawned_at + limit, |state| {
-            state.ready_at.is_some() || state.init_error.is_some() || state.exited.is_some()
+            let all_ready = state.ready_at.is_some()
+                && state.extensions.count() >= extensions
+                && state.extensions.all_waiting();
+            all_ready || failure(state, request_id).is_some()
         });
-    let failure = match (&state.init_error, &state.exited, state.ready_at) {
-        (Some(Answer::Error { error_type, body }), _, _) => Some(FunctionError::reported(
-            Some(
-                error_type
-                    .clone()
-                    .unwrap_or_else(|| "Runtime.Unknown".into()),
-            ),
-            body.clone(),
-        )),
-        (_, Some(how), _) => Some(exit_error(request_id, how)),
-        (_, _, None) => Some(timeout_error(request_id, limit)),
-        (_, _, Some(_)) => None,
+    let failure = failure(&state, request_id).or_else(|| {
+        // Neither ready nor failed: the time ran out.
+        let ready = state.ready_at.is_some() && state.extensions.count() >= extensions;
+        (!ready || !state.extensions.all_waiting()).then(|| timeout_error(request_id, limit))
+    });
+    state.extensions.close_registration();
+    // Init ends with the last of them: with extensions, perhaps after the runtime.
+    let ended = match (state.ready_at, extensions) {
+        (Some(ready_at), 0) => ready_at,
+        _ => Instant::now(),
     };
-    let ready_at = state.ready_at;
     drop(state);
-    let init_duration = ready_at.unwrap_or_else(Instant::now) - environment.spawned_at;
+    let init_duration = ended - environment.spawned_at;
     if let Some(error) = failure {
         return Err((init_duration, error));
     }
     environment.initialised = true;
     Ok(Some(init_duration))
+}
+
+/// Why Init has failed, if it has: the runtime's `init/error` or exit, an
+/// extension's `init/error`, or an extension's exit.
+fn failure(state: &SandboxState, request_id: &str) -> Option<FunctionError> {
+    if let Some(Answer::Error { error_type, body }) = &state.init_error {
+        let error_type = error_type
+            .clone()
+            .unwrap_or_else(|| "Runtime.Unknown".into());
+        return Some(FunctionError::reported(Some(error_type), body.clone()));
+    }
+    if let Some(how) = &state.exited {
+        return Some(exit_error(request_id, how));
+    }
+    if let Some((name, error_type)) = &state.extensions.error {
+        let message =
+            format!("RequestId: {request_id} Error: extension {name} failed: {error_type}");
+        return Some(FunctionError::raised(error_type, message));
+    }
+    let (name, how) = state.extensions_exited.first()?;
+    let message = format!("RequestId: {request_id} Error: extension {name} exited: {how}");
+    Some(FunctionError::raised("Extension.Crash", message))
 }
 
 /// What Lambda logs and answers when Init failed: an `INIT_REPORT` line

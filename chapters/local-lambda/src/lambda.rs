@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use crate::config::{FunctionConfig, Limits};
 use crate::dispatch::{Dispatch, Turn};
+use crate::extensions_api::ShutdownReason;
 use crate::invocation::{Invocation, Outcome, Rejection};
 use crate::keeper::Keeper;
 use crate::lock;
@@ -212,7 +213,7 @@ impl LocalLambda {
         for slot in &self.shared.slots {
             let mut supervisor = slot.supervisor();
             supervisor.settle_closing();
-            supervisor.end_environment(true);
+            supervisor.end_environment(true, ShutdownReason::Spindown);
             drop(supervisor);
             slot.keeper.stop();
         }
@@ -243,7 +244,13 @@ impl LocalLambda {
     pub fn end_now(&self) -> Vec<Ended> {
         let mut ended = Vec::new();
         for (index, slot) in self.shared.slots.iter().enumerate() {
-            let pid = lock(&slot.published).pid;
+            let (pid, extension_pids) = {
+                let published = lock(&slot.published);
+                (published.pid, published.extension_pids.clone())
+            };
+            for extension in extension_pids {
+                let _ = shutdown::kill_everything_started_by(extension);
+            }
             if let Some(pid) = pid {
                 let started = shutdown::kill_everything_started_by(pid);
                 ended.push(Ended {

@@ -25,6 +25,8 @@ mod config;
 mod connection;
 mod dispatch;
 mod environment;
+mod extensions;
+mod extensions_api;
 mod front_door;
 pub mod http;
 mod ids;

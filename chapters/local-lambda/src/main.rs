@@ -70,6 +70,10 @@ struct Options {
     /// Start a fresh environment when the bootstrap or a file in the task root has changed
     #[arg(long)]
     watch: bool,
+    /// A folder of external extensions, as a layer puts them in
+    /// /opt/extensions: each executable there starts before the runtime
+    #[arg(long, value_name = "DIR")]
+    extensions: Option<PathBuf>,
     /// Send each event chunked (Transfer-Encoding: chunked), BYTES at most a
     /// chunk (--chunked-events=BYTES; 16384 without), to test the runtime's HTTP
     /// client; Lambda sends a Content-Length
@@ -180,6 +184,12 @@ fn function_config(options: &Options) -> Result<FunctionConfig, String> {
     config.env = options.env.clone();
     config.concurrency = usize::from(options.concurrency);
     config.watch = options.watch;
+    if let Some(folder) = &options.extensions {
+        let folder = folder
+            .canonicalize()
+            .map_err(|error| format!("extensions {}: {error}", folder.display()))?;
+        config.extensions = Some(folder);
+    }
     if let Some(chunk_bytes) = options.chunked_events {
         config.event_framing = EventFraming::Chunked {
             chunk_bytes: chunk_bytes as usize,

@@ -14,22 +14,13 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::config::EventFraming;
-use crate::connection::{self, Bell, Connection, Progress, RequestHandler, Served};
+use crate::connection::{self, Bell, Connection, Parked, Progress, Reply, RequestHandler, Served};
+use crate::extensions_api::{self, EXTENSIONS_VERSION};
 use crate::http::{Request, Response};
-use crate::sandbox::{Answer, Closing, Offer, OnReturn, Parked, Phase, Sandbox};
+use crate::sandbox::{Answer, Closing, Offer, OnReturn, Phase, Sandbox};
 
 /// The version segment every Runtime API path starts with.
 pub const API_VERSION: &str = "2018-06-01";
-
-/// What to do about one request, as the routes decide it.
-enum Reply {
-    /// Write this response now.
-    Now(Response),
-    /// A `next` with no event yet: whoever brings one writes it.
-    Later,
-    /// Close the connection without an answer (the environment is retired).
-    Close,
-}
 
 /// Answers one Runtime API request that arrived on `connection` and was
 /// recorded at `record`.
@@ -39,8 +30,14 @@ fn handle(
     connection: &Arc<Connection>,
     record: usize,
 ) -> Reply {
-    let route = request.target.strip_prefix(sandbox.prefix.as_str());
-    let Some(route) = route.and_then(|rest| rest.strip_prefix(&format!("/{API_VERSION}/runtime/")))
+    let path = request.target.strip_prefix(sandbox.prefix.as_str());
+    // The Extensions API shares the address.
+    let extension_route =
+        path.and_then(|rest| rest.strip_prefix(&format!("/{EXTENSIONS_VERSION}/extension/")));
+    if let Some(route) = extension_route {
+        return extensions_api::handle(sandbox, route, request, connection, record);
+    }
+    let Some(route) = path.and_then(|rest| rest.strip_prefix(&format!("/{API_VERSION}/runtime/")))
     else {
         return Reply::Now(not_found());
     };
@@ -84,12 +81,15 @@ fn next(sandbox: &Sandbox, request: Parked) -> Reply {
         Phase::Ready | Phase::ResponseSent => {}
     }
     // Back for more after answering: Lambda ends the last invocation
-    // here, so whatever the runtime logged after its answer belongs to it.
-    let mut state = sandbox.end_answered_locked(state);
+    // here (once every extension is back too), so whatever the runtime
+    // logged after its answer belongs to it.
+    state.runtime_back = true;
+    let mut state = sandbox.end_if_all_back(state);
     state.phase = Phase::Ready;
     if state.retired {
         Reply::Close
     } else if let Some(offer) = state.offered.take() {
+        state.runtime_back = false;
         state.in_flight = Some(offer.request_id.clone());
         let response = event_response(offer);
         sandbox.recording.response(request.record, &response);
@@ -314,12 +314,14 @@ impl RuntimeApi {
         on_return: Option<OnReturn>,
     ) -> Option<Arc<Connection>> {
         let sandbox = self.sandbox.as_ref();
+        extensions_api::deliver_invoke(sandbox, &offer);
         let mut state = sandbox.lock();
         state.on_return = on_return;
         let Some(parked) = state.parked.pop_front() else {
             state.offered = Some(offer);
             return None;
         };
+        state.runtime_back = false;
         state.in_flight = Some(offer.request_id.clone());
         drop(state);
         let response = event_response(offer);

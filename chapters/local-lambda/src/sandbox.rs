@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 use std::io;
 
 use crate::config::{EventFraming, Limits};
-use crate::connection::{Bell, Connection, Progress};
+use crate::connection::{Bell, Connection, Parked, Progress};
+use crate::extensions::Extensions;
 use crate::record::Recording;
 
 /// An event waiting for the runtime, with what Lambda sends alongside it.
@@ -82,15 +83,6 @@ pub(crate) enum Closing {
     Ending,
 }
 
-/// A `next` request with no event for it yet: its connection, so that the
-/// event can be written straight onto it by whoever brings the event.
-pub(crate) struct Parked {
-    pub connection: Arc<Connection>,
-    pub keep_alive: bool,
-    /// Its place in the recording.
-    pub record: usize,
-}
-
 /// Everything the supervisor and the API's connections share about one environment.
 pub(crate) struct SandboxState {
     pub phase: Phase,
@@ -111,6 +103,13 @@ pub(crate) struct SandboxState {
     pub exited: Option<String>,
     /// Whether the environment has ended: no request is answered any more.
     pub retired: bool,
+    /// Whether the runtime is back in `next` since it was last given an
+    /// event: with the extensions all back too, the invocation is over.
+    pub runtime_back: bool,
+    /// The environment's extensions.
+    pub extensions: Extensions,
+    /// Extension processes that have exited: each one's name and how it ended.
+    pub extensions_exited: Vec<(String, String)>,
 }
 
 impl SandboxState {
@@ -133,13 +132,22 @@ pub(crate) struct Sandbox {
     waiters: AtomicUsize,
     /// A path the API is served under, such as cargo-lambda's `/.rt`; empty on Lambda.
     pub prefix: String,
+    /// What an extension learns of the function when it registers:
+    /// `functionName`, `functionVersion`, `handler`.
+    pub function: serde_json::Value,
 }
 
 impl Sandbox {
     /// A sandbox for a runtime just started, with Lambda's `limits`, the
     /// API served under `prefix` (empty on Lambda), exchanges recorded in
-    /// `recording`. Errors: the bell's pipe cannot be made.
-    pub(crate) fn new(limits: Limits, prefix: &str, recording: Recording) -> io::Result<Sandbox> {
+    /// `recording`, and what extensions learn of the `function`. Errors:
+    /// the bell's pipe cannot be made.
+    pub(crate) fn new(
+        limits: Limits,
+        prefix: &str,
+        recording: Recording,
+        function: serde_json::Value,
+    ) -> io::Result<Sandbox> {
         Ok(Sandbox {
             state: Mutex::new(SandboxState {
                 phase: Phase::Started,
@@ -153,6 +161,9 @@ impl Sandbox {
                 on_return: None,
                 exited: None,
                 retired: false,
+                runtime_back: false,
+                extensions: Extensions::default(),
+                extensions_exited: Vec::new(),
             }),
             changed: Condvar::new(),
             limits,
@@ -160,6 +171,7 @@ impl Sandbox {
             bell: Bell::new()?,
             waiters: AtomicUsize::new(0),
             prefix: prefix.trim_end_matches('/').to_string(),
+            function,
         })
     }
 
@@ -296,11 +308,15 @@ impl Sandbox {
         });
     }
 
-    /// Retires the environment: parked `next` requests are let go unanswered.
+    /// Retires the environment: parked `next` and `event/next` requests
+    /// are let go unanswered.
     pub(crate) fn retire(&self) {
         self.update(|state| {
             state.retired = true;
             for parked in state.parked.drain(..) {
+                parked.connection.close();
+            }
+            for parked in state.extensions.release() {
                 parked.connection.close();
             }
         });
@@ -309,10 +325,28 @@ impl Sandbox {
 
     /// A connection that closed takes its parked `next`, if any, with it.
     pub(crate) fn forget(&self, connection: &Arc<Connection>) {
+        let gone = |parked: &Parked| Arc::ptr_eq(&parked.connection, connection);
         self.update(|state| {
-            state
-                .parked
-                .retain(|parked| !Arc::ptr_eq(&parked.connection, connection))
+            state.parked.retain(|parked| !gone(parked));
+            state.extensions.forget(gone);
         });
+    }
+
+    /// The runtime, or an extension, is back waiting for an event: when
+    /// the runtime and every extension are, the answered invocation ends.
+    pub(crate) fn end_if_all_back<'a>(
+        &'a self,
+        state: MutexGuard<'a, SandboxState>,
+    ) -> MutexGuard<'a, SandboxState> {
+        if state.runtime_back && state.extensions.all_waiting() {
+            self.end_answered_locked(state)
+        } else {
+            state
+        }
+    }
+
+    /// Records how an extension process ended.
+    pub(crate) fn extension_exited(&self, name: String, how: String) {
+        self.update(|state| state.extensions_exited.push((name, how)));
     }
 }

@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::config::FunctionConfig;
 use crate::environment::Environment;
+use crate::extensions_api::ShutdownReason;
 use crate::ids;
 use crate::invocation::{Invocation, Outcome, Rejection};
 use crate::invoke::{self, Closing, Ended, Invoked};
@@ -32,6 +33,7 @@ use crate::{init, shutdown};
 pub(crate) struct Published {
     pub runtime_api: Option<String>,
     pub pid: Option<u32>,
+    pub extension_pids: Vec<u32>,
 }
 
 /// One environment's supervisor: the function, the environment now
@@ -101,11 +103,12 @@ impl Supervisor {
         // Shutdown: a runtime that died between invocations, files that
         // changed under --watch, or another tenant's invocation (a tenant's
         // environment serves no other) end the environment.
-        if self.runtime_has_exited()
-            || self.files_have_changed()
+        if self.runtime_has_exited() {
+            self.end_environment(false, ShutdownReason::Failure);
+        } else if self.files_have_changed()
             || self.serves_another_tenant(invocation.tenant_id.as_deref())
         {
-            self.end_environment(false);
+            self.end_environment(false, ShutdownReason::Spindown);
         }
         // Init: a fresh environment when there is none.
         if self.current.is_none()
@@ -125,7 +128,7 @@ impl Supervisor {
             Err(failure) => {
                 let failed =
                     init::failed(environment, &self.config, self.number, &request_id, failure);
-                self.end_environment(false);
+                self.end_environment(false, ShutdownReason::Failure);
                 return Ok(failed);
             }
         };
@@ -159,11 +162,11 @@ impl Supervisor {
             Ended::Answered => self.await_return(invoked),
             Ended::TimedOut => {
                 invoke::log_timeout(environment, &self.config, &invoked.outcome, invoked.started);
-                self.end_after_failure();
+                self.end_after_failure(ShutdownReason::Timeout);
             }
             Ended::Exited => {
                 invoke::log_exit(environment, &self.config, invoked);
-                self.end_after_failure();
+                self.end_after_failure(ShutdownReason::Failure);
             }
         }
     }
@@ -241,15 +244,15 @@ impl Supervisor {
         };
         if !environment.sandbox().await_return(closing.deadline) {
             invoke::log_timeout(environment, &self.config, &closing.outcome, closing.started);
-            self.end_after_failure();
+            self.end_after_failure(ShutdownReason::Timeout);
         }
     }
 
     /// After a timeout or crash: a runtime process is thrown away with its
     /// environment; an embedded runtime cannot be, so its event is dropped instead.
-    fn end_after_failure(&mut self) {
+    fn end_after_failure(&mut self, reason: ShutdownReason) {
         match self.current.as_ref().map(|environment| environment.pid) {
-            Some(Some(_)) => self.end_environment(false),
+            Some(Some(_)) => self.end_environment(false, reason),
             Some(None) => self
                 .current
                 .as_ref()
@@ -260,11 +263,11 @@ impl Supervisor {
         }
     }
 
-    /// Ends the current environment, if any (see `shutdown.rs`); `graceful`
-    /// at the local Lambda's own shutdown.
-    pub(crate) fn end_environment(&mut self, graceful: bool) {
+    /// Ends the current environment, if any, for `reason` (see
+    /// `shutdown.rs`); `graceful` at the local Lambda's own shutdown.
+    pub(crate) fn end_environment(&mut self, graceful: bool, reason: ShutdownReason) {
         if let Some(environment) = self.current.take() {
-            shutdown::end(environment, graceful);
+            shutdown::end(environment, graceful, reason);
             *lock(&self.published) = Published::default();
         }
     }
@@ -273,6 +276,7 @@ impl Supervisor {
         *lock(&self.published) = Published {
             runtime_api: Some(environment.api.env_value(self.config.runtime_api_scheme)),
             pid: environment.pid,
+            extension_pids: environment.extension_pids.clone(),
         };
     }
 }

@@ -1,0 +1,300 @@
+//! Extensions, as Lambda runs them: the Extensions API's answers, an
+//! external extension started before the runtime and told of every
+//! invocation and of the shutdown, Init failed by an extension, and the
+//! rule a runtime's author must know: the runtime gets SIGTERM before it is
+//! killed only when an extension is registered.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use harness::TaskRoot;
+use local_lambda::{FunctionConfig, Invocation, LocalLambda};
+use serde_json::{Value, json};
+
+const EXTENSION: &str = "/2020-01-01/extension";
+
+/// A bash extension that takes its time (a third of a second) to register
+/// for `events`, notes in `$NOTES` when it does and every event it gets,
+/// and leaves on `SHUTDOWN`. Before it loops, it runs `then` (an
+/// `init/error` report, say), and after each event `after_each`.
+fn extension_script(events: &str, then: &str, after_each: &str) -> String {
+    format!(
+        r#"#!/bin/bash
+set -u
+api="http://$AWS_LAMBDA_RUNTIME_API{EXTENSION}"
+headers=$(mktemp)
+sleep 0.3
+echo "extension registering" >> "$NOTES"
+curl -sS -D "$headers" -o /dev/null -X POST "$api/register" \
+  -H "Lambda-Extension-Name: $(basename "$0")" -d '{{"events": {events}}}'
+id=$(grep -i '^lambda-extension-identifier:' "$headers" | cut -d' ' -f2 | tr -d '\r')
+{then}
+while true; do
+  event=$(curl -sS -H "Lambda-Extension-Identifier: $id" "$api/event/next")
+  echo "extension got $event" >> "$NOTES"
+  case "$event" in *SHUTDOWN*) exit 0 ;; esac
+  {after_each}
+done
+"#
+    )
+}
+
+/// A bash runtime that echoes each event and notes in `$NOTES` when it
+/// starts and when SIGTERM reaches it. Its `next` runs in the background
+/// and is waited for with `wait`, which a trapped signal interrupts: bash
+/// runs a trap only between commands.
+const RUNTIME: &str = r#"#!/bin/bash
+set -u
+echo "runtime started" >> "$NOTES"
+trap 'echo "runtime got SIGTERM" >> "$NOTES"; exit 0' TERM
+api="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime"
+while true; do
+  headers=$(mktemp)
+  body=$(mktemp)
+  curl -sS -D "$headers" -o "$body" "$api/invocation/next" &
+  wait $!
+  id=$(grep -i '^lambda-runtime-aws-request-id:' "$headers" | cut -d' ' -f2 | tr -d '\r')
+  event=$(cat "$body")
+  case "$event" in *sleep*) sleep 5 & wait $! ;; esac
+  curl -sS -o /dev/null "$api/invocation/$id/response" --data-binary "echo:$event"
+done
+"#;
+
+/// A function with the runtime above and, in `extensions/`, the given
+/// extension scripts; both note into the task root's `notes.txt`.
+fn function(task: &TaskRoot, extensions: &[(&str, String)]) -> (FunctionConfig, PathBuf) {
+    task.write_executable("bootstrap", RUNTIME);
+    for (name, script) in extensions {
+        task.write_executable(&format!("extensions/{name}"), script);
+    }
+    let notes = task.path().join("notes.txt");
+    let mut config = task.config("bootstrap");
+    config.extensions = (!extensions.is_empty()).then(|| task.path().join("extensions"));
+    config.env = vec![("NOTES".to_string(), notes.display().to_string())];
+    config.timeout = Duration::from_secs(1);
+    (config, notes)
+}
+
+fn notes(path: &PathBuf) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// The JSON events the extension noted, in order.
+fn events_seen(notes: &[String]) -> Vec<Value> {
+    notes
+        .iter()
+        .filter_map(|line| line.strip_prefix("extension got "))
+        .map(|event| serde_json::from_str(event).expect("an event is JSON"))
+        .collect()
+}
+
+#[test]
+fn an_extension_starts_first_hears_of_each_invocation_and_of_the_shutdown() {
+    let task = TaskRoot::new();
+    let script = extension_script(r#"["INVOKE", "SHUTDOWN"]"#, "", "");
+    let (config, notes_path) = function(&task, &[("notes-extension", script)]);
+    let lambda = LocalLambda::start(config).unwrap();
+    let first = lambda.invoke(Invocation::new(r#"{"n": 1}"#)).unwrap();
+    let second = lambda.invoke(Invocation::new(r#"{"n": 2}"#)).unwrap();
+    lambda.shutdown();
+    assert!(first.is_success() && second.is_success());
+    let notes = notes(&notes_path);
+    let position = |line: &str| notes.iter().position(|noted| noted == line);
+    assert!(
+        position("extension registering") < position("runtime started"),
+        "Lambda starts the runtime once its extensions have registered: {notes:#?}"
+    );
+    let events = events_seen(&notes);
+    assert_eq!(events.len(), 3, "{notes:#?}");
+    for (event, outcome) in events.iter().zip([&first, &second]) {
+        assert_eq!(event["eventType"], json!("INVOKE"));
+        assert_eq!(event["requestId"], json!(outcome.request_id));
+        assert!(event["deadlineMs"].as_u64().is_some());
+        assert_eq!(event["tracing"]["type"], json!("X-Amzn-Trace-Id"));
+    }
+    assert_eq!(events[2]["eventType"], json!("SHUTDOWN"));
+    assert_eq!(events[2]["shutdownReason"], json!("spindown"));
+    assert!(
+        notes.contains(&"runtime got SIGTERM".to_string()),
+        "with an extension, the runtime gets SIGTERM first: {notes:#?}"
+    );
+    let sigterm = position("runtime got SIGTERM");
+    let shutdown = notes.iter().position(|line| line.contains("SHUTDOWN"));
+    assert!(
+        sigterm < shutdown,
+        "SIGTERM to the runtime, then SHUTDOWN: {notes:#?}"
+    );
+}
+
+#[test]
+fn an_invocation_ends_when_the_extensions_are_back_too() {
+    let task = TaskRoot::new();
+    // After each INVOKE the extension works on for a moment, and says so in
+    // the function's log, as an extension that sends telemetry would.
+    let after = r#"sleep 0.3; echo "extension: done with the invocation""#;
+    let script = extension_script(r#"["INVOKE"]"#, "", after);
+    let (config, _) = function(&task, &[("slow", script)]);
+    let lambda = LocalLambda::start(config).unwrap();
+    let first = lambda.invoke(Invocation::new(r#"{"n": 1}"#)).unwrap();
+    let second = lambda.invoke(Invocation::new(r#"{"n": 2}"#)).unwrap();
+    lambda.shutdown();
+    let log = lambda.recording().log();
+    let at = |line: String| log.iter().position(|logged| logged.starts_with(&line));
+    let done = log
+        .iter()
+        .position(|line| line == "extension: done with the invocation");
+    assert!(
+        done < at(format!("END RequestId: {}", first.request_id)),
+        "END waits for the extension: {log:#?}"
+    );
+    assert!(
+        at(format!("END RequestId: {}", first.request_id))
+            < at(format!("START RequestId: {}", second.request_id)),
+        "{log:#?}"
+    );
+}
+
+#[test]
+fn without_an_extension_the_runtime_gets_no_sigterm() {
+    let task = TaskRoot::new();
+    let (config, notes_path) = function(&task, &[]);
+    let lambda = LocalLambda::start(config).unwrap();
+    assert!(lambda.invoke(Invocation::new("{}")).unwrap().is_success());
+    lambda.shutdown();
+    let notes = notes(&notes_path);
+    assert_eq!(
+        notes,
+        ["runtime started"],
+        "killed, with no signal it could catch"
+    );
+}
+
+#[test]
+fn a_timeout_tells_the_extension_why_the_environment_ends() {
+    let task = TaskRoot::new();
+    let script = extension_script(r#"["SHUTDOWN"]"#, "", "");
+    let (config, notes_path) = function(&task, &[("shutdown-only", script)]);
+    let lambda = LocalLambda::start(config).unwrap();
+    let timed_out = lambda
+        .invoke(Invocation::new(r#"{"sleep": true}"#))
+        .unwrap();
+    assert_eq!(timed_out.result.unwrap_err().error_type, "Sandbox.Timedout");
+    lambda.shutdown();
+    let events = events_seen(&notes(&notes_path));
+    assert_eq!(events.len(), 1, "SHUTDOWN only, as it asked: {events:?}");
+    assert_eq!(events[0]["shutdownReason"], json!("timeout"));
+}
+
+#[test]
+fn an_extensions_init_error_fails_the_init() {
+    let task = TaskRoot::new();
+    let report = r#"curl -sS -o /dev/null -X POST "$api/init/error" \
+  -H "Lambda-Extension-Identifier: $id" \
+  -H "Lambda-Extension-Function-Error-Type: Extension.ConfigMissing" -d '{}'
+exit 1"#;
+    let script = extension_script(r#"["INVOKE"]"#, report, "");
+    let (config, _) = function(&task, &[("failing", script)]);
+    let lambda = LocalLambda::start(config).unwrap();
+    let outcome = lambda.invoke(Invocation::new("{}")).unwrap();
+    lambda.shutdown();
+    let error = outcome.result.unwrap_err();
+    assert_eq!(error.error_type, "Extension.ConfigMissing");
+    assert!(
+        lambda
+            .recording()
+            .log()
+            .iter()
+            .any(|line| line
+                .contains("Phase: init\tStatus: error\tError Type: Extension.ConfigMissing")),
+        "{:#?}",
+        lambda.recording().log()
+    );
+}
+
+/// The Extensions API's refusals, each `403` with Lambda's error type.
+#[test]
+fn the_extensions_api_refuses_as_lambda_does() {
+    let lambda = LocalLambda::start(FunctionConfig::embedded(".")).unwrap();
+    let base = format!("http://{}{EXTENSION}", lambda.runtime_api().unwrap());
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let refusal = |response: Result<ureq::http::Response<ureq::Body>, ureq::Error>| {
+        let mut response = response.unwrap();
+        let status = response.status().as_u16();
+        let body: Value =
+            serde_json::from_slice(&response.body_mut().read_to_vec().unwrap()).unwrap_or_default();
+        (
+            status,
+            body["errorType"].as_str().unwrap_or_default().to_string(),
+        )
+    };
+    let register = |name: &str, events: &str| {
+        agent
+            .post(&format!("{base}/register"))
+            .header("Lambda-Extension-Name", name)
+            .send(events.as_bytes())
+    };
+    let mut registered = register("first", r#"{"events": ["INVOKE"]}"#).unwrap();
+    assert_eq!(registered.status().as_u16(), 200);
+    let id = registered.headers()["Lambda-Extension-Identifier"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let body: Value =
+        serde_json::from_slice(&registered.body_mut().read_to_vec().unwrap()).unwrap();
+    assert_eq!(
+        body,
+        json!({"functionName": "step-by-step", "functionVersion": "$LATEST", "handler": "function.handler"})
+    );
+    let forbidden = |error_type: &str| (403, error_type.to_string());
+    assert_eq!(
+        refusal(register("", r#"{"events": []}"#)),
+        forbidden("Extension.InvalidExtensionName")
+    );
+    assert_eq!(
+        refusal(register("odd", r#"{"events": ["LATER"]}"#)),
+        forbidden("Extension.InvalidEventType")
+    );
+    assert_eq!(
+        refusal(agent.get(&format!("{base}/event/next")).call()),
+        forbidden("Extension.MissingExtensionIdentifier")
+    );
+    assert_eq!(
+        refusal(
+            agent
+                .get(&format!("{base}/event/next"))
+                .header("Lambda-Extension-Identifier", "not-a-uuid")
+                .call()
+        ),
+        forbidden("Extension.InvalidExtensionIdentifier")
+    );
+    assert_eq!(
+        refusal(
+            agent
+                .post(&format!("{base}/init/error"))
+                .header("Lambda-Extension-Identifier", &id)
+                .send(&b"{}"[..])
+        ),
+        forbidden("Extension.MissingHeader"),
+        "init/error needs its error type"
+    );
+    for number in 2..=10 {
+        assert_eq!(
+            register(&format!("extension-{number}"), r#"{"events": []}"#)
+                .unwrap()
+                .status()
+                .as_u16(),
+            200
+        );
+    }
+    assert_eq!(
+        refusal(register("eleventh", r#"{"events": []}"#)),
+        forbidden("Extension.TooManyExtensions")
+    );
+}
