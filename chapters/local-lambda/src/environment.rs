@@ -68,8 +68,10 @@ impl Environment {
     }
 }
 
-/// Writes `END` and `REPORT`, and waits until they are recorded.
+/// Writes `END` and `REPORT`, and waits until they are recorded; the
+/// telemetry gets the report as `platform.report`.
 pub(crate) fn write_end_lines(log: &LogPipe, report: &Report) {
+    log.telemetry().platform("report", || report.record());
     log.lambda_line(&format!("END RequestId: {}", report.request_id));
     log.lambda_line(&report.line());
     log.sync();

@@ -163,7 +163,7 @@ fn report_error(sandbox: &Sandbox, request: &Request) -> Response {
 
 /// The extension's identifier, from `Lambda-Extension-Identifier`, or
 /// Lambda's refusal when it is missing or not one Lambda gave.
-fn identifier(request: &Request) -> Result<String, Response> {
+pub(crate) fn identifier(request: &Request) -> Result<String, Response> {
     match request.header("Lambda-Extension-Identifier") {
         None | Some("") => Err(forbidden(&Refused {
             error_type: "Extension.MissingExtensionIdentifier",
@@ -177,7 +177,7 @@ fn identifier(request: &Request) -> Result<String, Response> {
     }
 }
 
-fn forbidden(refusal: &Refused) -> Response {
+pub(crate) fn forbidden(refusal: &Refused) -> Response {
     Response::json(
         403,
         &json!({"errorType": refusal.error_type, "errorMessage": refusal.message}),

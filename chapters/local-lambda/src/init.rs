@@ -24,6 +24,7 @@ use crate::record::Recording;
 use crate::report;
 use crate::runtime_api::RuntimeApi;
 use crate::sandbox::{Answer, Sandbox, SandboxState};
+use crate::telemetry::Telemetry;
 
 /// Creates an environment: its Runtime API (with the Extensions API), its
 /// log (whose lines start with `label`, if any), the external extensions
@@ -42,14 +43,29 @@ pub(crate) fn create_environment(
         "functionVersion": config.function_version,
         "handler": config.handler,
     });
+    let telemetry = Arc::new(Telemetry::new());
+    telemetry.platform("initStart", || {
+        json!({
+            "initializationType": "on-demand",
+            "phase": "init",
+            "functionName": config.function_name,
+            "functionVersion": config.function_version,
+        })
+    });
     let sandbox = Arc::new(Sandbox::new(
         config.limits,
         &config.runtime_api_prefix,
         recording.clone(),
         function,
+        telemetry.clone(),
     )?);
     let api = RuntimeApi::start(sandbox, config.runtime_api_port)?;
-    let log = Arc::new(LogPipe::open(recording.clone(), config.echo_log, label)?);
+    let log = Arc::new(LogPipe::open(
+        recording.clone(),
+        config.echo_log,
+        label,
+        telemetry,
+    )?);
     let spawned_at = Instant::now();
     let launch = Launch {
         config,
@@ -214,11 +230,30 @@ pub(crate) fn finish_init(
     };
     drop(state);
     let init_duration = ended - environment.spawned_at;
+    report_init(environment, init_duration, failure.as_ref());
     if let Some(error) = failure {
         return Err((init_duration, error));
     }
     environment.initialised = true;
     Ok(Some(init_duration))
+}
+
+/// `platform.initRuntimeDone` and `platform.initReport`, for telemetry.
+fn report_init(environment: &Environment, duration: Duration, failure: Option<&FunctionError>) {
+    let telemetry = environment.log.telemetry();
+    let status = if failure.is_some() {
+        "error"
+    } else {
+        "success"
+    };
+    let mut done = json!({"initializationType": "on-demand", "phase": "init", "status": status});
+    if let Some(error) = failure {
+        done["errorType"] = json!(error.error_type);
+    }
+    telemetry.platform("initRuntimeDone", || done.clone());
+    done["metrics"] = json!({"durationMs": duration.as_secs_f64() * 1000.0});
+    telemetry.platform("initReport", || done);
+    telemetry.init_over();
 }
 
 /// Why Init has failed, if it has: the runtime's `init/error` or exit, an

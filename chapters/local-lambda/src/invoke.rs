@@ -7,6 +7,8 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
+use serde_json::json;
+
 use crate::config::FunctionConfig;
 use crate::connection;
 use crate::environment::{Environment, write_end_lines};
@@ -62,6 +64,14 @@ pub(crate) fn run(
     ));
     let started = Instant::now();
     let deadline_ms = report::epoch_millis(SystemTime::now() + config.timeout);
+    let trace_id = ids::trace_id_for(invocation.trace_header.as_deref());
+    environment.log.telemetry().platform("start", || {
+        json!({
+            "requestId": request_id,
+            "version": config.function_version,
+            "tracing": {"type": "X-Amzn-Trace-Id", "value": trace_id},
+        })
+    });
     let on_return = end_lines(environment, config, &request_id, started, init_duration);
     let lent = environment.api.offer(
         Offer {
@@ -69,7 +79,7 @@ pub(crate) fn run(
             event: invocation.event,
             deadline_ms,
             function_arn: config.function_arn(),
-            trace_id: ids::trace_id_for(invocation.trace_header.as_deref()),
+            trace_id,
             client_context: invocation.client_context,
             cognito_identity: invocation.cognito_identity,
             headers_left_out: invocation.headers_left_out,
@@ -104,12 +114,36 @@ pub(crate) fn run(
         environment: number,
         log: None,
     };
+    report_runtime_done(environment, &outcome, ended);
     Invoked {
         outcome,
         ended,
         started,
         deadline,
     }
+}
+
+/// `platform.runtimeDone`: how the runtime's part of the invocation ended.
+fn report_runtime_done(environment: &Environment, outcome: &Outcome, ended: Ended) {
+    environment.log.telemetry().platform("runtimeDone", || {
+        let status = match (ended, &outcome.result) {
+            (Ended::TimedOut, _) => "timeout",
+            (Ended::Exited, _) => "failure",
+            (Ended::Answered, Ok(_)) => "success",
+            (Ended::Answered, Err(_)) => "error",
+        };
+        let produced = outcome.result.as_ref().map_or(0, Vec::len);
+        let duration_ms = outcome.duration.as_secs_f64() * 1000.0;
+        let mut record = json!({
+            "requestId": outcome.request_id,
+            "status": status,
+            "metrics": {"durationMs": duration_ms, "producedBytes": produced},
+        });
+        if let Err(error) = &outcome.result {
+            record["errorType"] = json!(error.error_type);
+        }
+        record
+    });
 }
 
 /// The caller's result for the runtime's answer.

@@ -44,6 +44,8 @@ mod runtime_api;
 mod sandbox;
 mod shutdown;
 mod supervisor;
+mod telemetry;
+mod telemetry_api;
 mod watch;
 
 pub use config::{EventFraming, FunctionConfig, Limits};

@@ -14,6 +14,7 @@ use std::thread;
 use std::time::Duration;
 
 use crate::record::Recording;
+use crate::telemetry::Telemetry;
 
 /// Marks the start of a line written by Lambda rather than by the runtime, so
 /// that it starts a fresh line even after a runtime's unfinished one.
@@ -62,15 +63,19 @@ pub(crate) struct LogPipe {
     syncs_sent: Mutex<u64>,
     reader_done: Mutex<Receiver<()>>,
     tap: Tap,
+    /// The environment's telemetry, which gets every line too.
+    telemetry: Arc<Telemetry>,
 }
 
 impl LogPipe {
-    /// Opens the pipe and starts the thread that reads it into `recording`.
-    /// With a `label`, every line starts with it (`[env 2] `, with several environments).
+    /// Opens the pipe and starts the thread that reads it into `recording`
+    /// and `telemetry`. With a `label`, every line starts with it (`[env 2] `,
+    /// with several environments).
     pub(crate) fn open(
         recording: Recording,
         echo: bool,
         label: Option<String>,
+        telemetry: Arc<Telemetry>,
     ) -> io::Result<LogPipe> {
         let quiet = !echo && !recording.is_enabled();
         let (reader, writer) = io::pipe()?;
@@ -79,6 +84,7 @@ impl LogPipe {
         let shared = acknowledged.clone();
         let tap = Tap::default();
         let copies = tap.clone();
+        let lines_for_telemetry = telemetry.clone();
         thread::Builder::new()
             .name("function-log".to_string())
             .spawn(move || {
@@ -87,6 +93,7 @@ impl LogPipe {
                     echo,
                     label: label.unwrap_or_default(),
                     tap: copies,
+                    telemetry: lines_for_telemetry,
                 };
                 read_lines(BufReader::new(reader), &sink, &shared);
                 let _ = done.send(());
@@ -98,6 +105,7 @@ impl LogPipe {
             syncs_sent: Mutex::new(0),
             reader_done: Mutex::new(reader_done),
             tap,
+            telemetry,
         })
     }
 
@@ -118,7 +126,12 @@ impl LogPipe {
 
     /// Whether nobody reads this log, so that its lines need not be made.
     pub(crate) fn is_quiet(&self) -> bool {
-        self.quiet && !self.tap.is_on()
+        self.quiet && !self.tap.is_on() && !self.telemetry.has_subscribers()
+    }
+
+    /// The environment's telemetry.
+    pub(crate) fn telemetry(&self) -> &Telemetry {
+        &self.telemetry
     }
 
     /// Writes one of Lambda's own lines (`START`, `END`, `REPORT`, ...).
@@ -175,9 +188,17 @@ struct LineSink {
     echo: bool,
     label: String,
     tap: Tap,
+    telemetry: Arc<Telemetry>,
 }
 
 impl LineSink {
+    /// A line the runtime (or an extension) wrote: the telemetry's
+    /// `function` records get it too.
+    fn emit_function(&self, line: &[u8]) {
+        self.telemetry.function_line(&String::from_utf8_lossy(line));
+        self.emit(line);
+    }
+
     fn emit(&self, line: &[u8]) {
         self.tap.copy(line);
         let line = format!("{}{}", self.label, String::from_utf8_lossy(line));
@@ -207,7 +228,7 @@ fn read_lines(mut reader: impl BufRead, sink: &LineSink, acknowledged: &Acknowle
             None => (&raw[..], None),
         };
         if !runtime_part.is_empty() || lambda_part.is_none() {
-            sink.emit(runtime_part);
+            sink.emit_function(runtime_part);
         }
         match lambda_part {
             Some([LAMBDA_LINE, text @ ..]) => sink.emit(text),
@@ -232,7 +253,7 @@ mod tests {
     #[test]
     fn lambda_lines_start_fresh_after_an_unfinished_runtime_line() {
         let recording = Recording::default();
-        let pipe = LogPipe::open(recording.clone(), false, None).unwrap();
+        let pipe = LogPipe::open(recording.clone(), false, None, Arc::default()).unwrap();
         let (stdout, stderr) = pipe.child_stdio().unwrap();
         let status = Command::new("sh")
             .args(["-c", "echo one; printf two >&2"])

@@ -78,9 +78,7 @@ impl Report<'_> {
     /// The line itself, tab-separated with a trailing tab, as Lambda writes it.
     /// For OS-only runtimes Lambda bills the init time too.
     pub(crate) fn line(&self) -> String {
-        let billed = millis(self.duration + self.init_duration.unwrap_or_default())
-            .ceil()
-            .max(1.0);
+        let billed = self.billed_ms();
         let mut line = format!(
             "REPORT RequestId: {}\tDuration: {:.2} ms\tBilled Duration: {billed:.0} ms\tMemory Size: {} MB\tMax Memory Used: {} MB\t",
             self.request_id,
@@ -98,6 +96,35 @@ impl Report<'_> {
             line.push_str(&format!("Error Type: {error_type}\t"));
         }
         line
+    }
+
+    /// Billed Duration, in ms: for OS-only runtimes Lambda bills init too.
+    fn billed_ms(&self) -> f64 {
+        millis(self.duration + self.init_duration.unwrap_or_default())
+            .ceil()
+            .max(1.0)
+    }
+
+    /// The same report as the Telemetry API's `platform.report` record.
+    pub(crate) fn record(&self) -> serde_json::Value {
+        let mut metrics = serde_json::json!({
+            "durationMs": millis(self.duration),
+            "billedDurationMs": self.billed_ms() as u64,
+            "memorySizeMB": self.memory_mb,
+            "maxMemoryUsedMB": self.max_memory_mb,
+        });
+        if let Some(init) = self.init_duration {
+            metrics["initDurationMs"] = serde_json::json!(millis(init));
+        }
+        let mut record = serde_json::json!({
+            "requestId": self.request_id,
+            "status": self.status.unwrap_or("success"),
+            "metrics": metrics,
+        });
+        if let Some(error_type) = self.error_type {
+            record["errorType"] = serde_json::json!(error_type);
+        }
+        record
     }
 }
 

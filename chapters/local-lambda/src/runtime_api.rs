@@ -18,6 +18,7 @@ use crate::connection::{self, Bell, Connection, Parked, Progress, Reply, Request
 use crate::extensions_api::{self, EXTENSIONS_VERSION};
 use crate::http::{Request, Response};
 use crate::sandbox::{Answer, Closing, Offer, OnReturn, Phase, Sandbox};
+use crate::telemetry_api::{self, TELEMETRY_PATH};
 
 /// The version segment every Runtime API path starts with.
 pub const API_VERSION: &str = "2018-06-01";
@@ -36,6 +37,11 @@ fn handle(
         path.and_then(|rest| rest.strip_prefix(&format!("/{EXTENSIONS_VERSION}/extension/")));
     if let Some(route) = extension_route {
         return extensions_api::handle(sandbox, route, request, connection, record);
+    }
+    if path == Some(TELEMETRY_PATH) {
+        let response = telemetry_api::handle(sandbox, request);
+        sandbox.recording.response(record, &response);
+        return Reply::Now(response);
     }
     let Some(route) = path.and_then(|rest| rest.strip_prefix(&format!("/{API_VERSION}/runtime/")))
     else {

@@ -15,6 +15,7 @@ use crate::config::{EventFraming, Limits};
 use crate::connection::{Bell, Connection, Parked, Progress};
 use crate::extensions::Extensions;
 use crate::record::Recording;
+use crate::telemetry::Telemetry;
 
 /// An event waiting for the runtime, with what Lambda sends alongside it.
 #[derive(Debug, Clone)]
@@ -135,6 +136,8 @@ pub(crate) struct Sandbox {
     /// What an extension learns of the function when it registers:
     /// `functionName`, `functionVersion`, `handler`.
     pub function: serde_json::Value,
+    /// The environment's telemetry, for the Telemetry API's subscriptions.
+    pub telemetry: Arc<Telemetry>,
 }
 
 impl Sandbox {
@@ -147,6 +150,7 @@ impl Sandbox {
         prefix: &str,
         recording: Recording,
         function: serde_json::Value,
+        telemetry: Arc<Telemetry>,
     ) -> io::Result<Sandbox> {
         Ok(Sandbox {
             state: Mutex::new(SandboxState {
@@ -172,6 +176,7 @@ impl Sandbox {
             waiters: AtomicUsize::new(0),
             prefix: prefix.trim_end_matches('/').to_string(),
             function,
+            telemetry,
         })
     }
 

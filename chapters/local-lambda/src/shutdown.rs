@@ -70,6 +70,8 @@ pub(crate) fn end(environment: Environment, graceful: bool, reason: ShutdownReas
     );
     environment.api.stop();
     environment.log.close();
+    // The subscribers' last batches go now.
+    environment.log.telemetry().close();
 }
 // ANCHOR_END: end
 

@@ -4,7 +4,9 @@
 //! rule a runtime's author must know: the runtime gets SIGTERM before it is
 //! killed only when an extension is registered.
 
+use std::net::TcpListener;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use harness::TaskRoot;
@@ -296,5 +298,115 @@ fn the_extensions_api_refuses_as_lambda_does() {
     assert_eq!(
         refusal(register("eleventh", r#"{"events": []}"#)),
         forbidden("Extension.TooManyExtensions")
+    );
+}
+
+/// A subscriber's HTTP server: every batch POSTed to it, in order.
+fn telemetry_server() -> (u16, Arc<Mutex<Vec<Vec<Value>>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let batches = Arc::new(Mutex::new(Vec::new()));
+    let received = batches.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let received = received.clone();
+            std::thread::spawn(move || {
+                local_lambda::http::serve_connection(&stream, |request| {
+                    let batch: Vec<Value> = serde_json::from_slice(&request.body).unwrap();
+                    received.lock().unwrap().push(batch);
+                    local_lambda::http::Response::new(200, "text/plain", "")
+                })
+            });
+        }
+    });
+    (port, batches)
+}
+
+/// Subscribes the extension to platform records at `port`, waiting at
+/// most `timeout_ms` to send a batch.
+fn subscribe(port: u16, timeout_ms: u32) -> String {
+    format!(
+        r#"curl -sS -o /dev/null -X PUT "http://$AWS_LAMBDA_RUNTIME_API/2022-07-01/telemetry" \
+  -H "Lambda-Extension-Identifier: $id" -d '{{"schemaVersion": "2022-12-13",
+  "destination": {{"protocol": "HTTP", "URI": "http://sandbox.localdomain:{port}/"}},
+  "types": ["platform"], "buffering": {{"maxItems": 1000, "timeoutMs": {timeout_ms}}}}}'"#
+    )
+}
+
+#[test]
+fn a_telemetry_subscriber_gets_every_invocations_records_batched_as_it_asked() {
+    let task = TaskRoot::new();
+    let (eager_port, eager) = telemetry_server();
+    let (patient_port, patient) = telemetry_server();
+    let extensions = [
+        (
+            "eager",
+            extension_script(r#"["INVOKE"]"#, &subscribe(eager_port, 25), ""),
+        ),
+        (
+            "patient",
+            extension_script(r#"["INVOKE"]"#, &subscribe(patient_port, 30_000), ""),
+        ),
+    ];
+    let (config, _) = function(&task, &extensions);
+    let lambda = LocalLambda::start(config).unwrap();
+    let outcomes: Vec<_> = (1..=3)
+        .map(|n| {
+            lambda
+                .invoke(Invocation::new(format!(r#"{{"n": {n}}}"#)))
+                .unwrap()
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let eager_batches_before_the_end = eager.lock().unwrap().len();
+    lambda.shutdown();
+    std::thread::sleep(Duration::from_millis(300));
+
+    let records = |batches: &Arc<Mutex<Vec<Vec<Value>>>>| -> Vec<Value> {
+        batches.lock().unwrap().iter().flatten().cloned().collect()
+    };
+    for (name, batches) in [("eager", &eager), ("patient", &patient)] {
+        let records = records(batches);
+        let types: Vec<&str> = records
+            .iter()
+            .map(|r| r["type"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            &types[..3],
+            [
+                "platform.initStart",
+                "platform.initRuntimeDone",
+                "platform.initReport"
+            ],
+            "{name}: Init's records, kept for a subscriber who came during it"
+        );
+        for outcome in &outcomes {
+            let of_this: Vec<&str> = records
+                .iter()
+                .filter(|record| record["record"]["requestId"] == json!(outcome.request_id))
+                .map(|record| record["type"].as_str().unwrap())
+                .collect();
+            assert_eq!(
+                of_this,
+                ["platform.start", "platform.runtimeDone", "platform.report"],
+                "{name}: each invocation's records"
+            );
+        }
+        let report = records
+            .iter()
+            .find(|r| r["type"] == json!("platform.report"))
+            .unwrap();
+        assert_eq!(report["record"]["status"], json!("success"));
+        assert_eq!(report["record"]["metrics"]["memorySizeMB"], json!(128));
+        assert!(report["time"].as_str().unwrap().ends_with('Z'));
+    }
+    assert!(
+        eager_batches_before_the_end >= 2,
+        "25 ms: batches as the invocations go"
+    );
+    assert_eq!(
+        patient.lock().unwrap().len(),
+        1,
+        "30 s: everything in one batch, sent when the environment ended"
     );
 }
