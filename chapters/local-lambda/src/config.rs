@@ -43,6 +43,48 @@ pub enum EventFraming {
     Chunked { chunk_bytes: usize },
 }
 
+/// The level of a log record, as Lambda's logging controls name them, least
+/// severe first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+    Fatal,
+}
+
+impl LogLevel {
+    /// The level named `text`, in any case (`WARN`, `warn`); `None` for
+    /// anything else.
+    pub fn parse(text: &str) -> Option<LogLevel> {
+        let levels = [
+            LogLevel::Trace,
+            LogLevel::Debug,
+            LogLevel::Info,
+            LogLevel::Warn,
+            LogLevel::Error,
+            LogLevel::Fatal,
+        ];
+        levels
+            .into_iter()
+            .find(|level| level.name().eq_ignore_ascii_case(text))
+    }
+
+    /// The name Lambda gives it in `AWS_LAMBDA_LOG_LEVEL`.
+    pub fn name(self) -> &'static str {
+        match self {
+            LogLevel::Trace => "TRACE",
+            LogLevel::Debug => "DEBUG",
+            LogLevel::Info => "INFO",
+            LogLevel::Warn => "WARN",
+            LogLevel::Error => "ERROR",
+            LogLevel::Fatal => "FATAL",
+        }
+    }
+}
+
 /// A function's configuration, with Lambda's defaults.
 #[derive(Debug, Clone)]
 pub struct FunctionConfig {
@@ -102,6 +144,12 @@ pub struct FunctionConfig {
     /// `/opt/extensions`: each executable in it is started before the
     /// runtime, in the same environment.
     pub extensions: Option<PathBuf>,
+    /// Lambda's logging controls: `None` for plain text, as by default;
+    /// `Some(level)` for the JSON log format, where Lambda writes its own
+    /// lines as JSON records and drops the function's JSON records below
+    /// `level`. The runtime learns both from `AWS_LAMBDA_LOG_FORMAT` and
+    /// `AWS_LAMBDA_LOG_LEVEL`.
+    pub json_logs: Option<LogLevel>,
 }
 
 impl FunctionConfig {
@@ -146,6 +194,7 @@ impl FunctionConfig {
             trace: false,
             async_retry_delays: vec![Duration::from_secs(60), Duration::from_secs(120)],
             extensions: None,
+            json_logs: None,
         }
     }
 
@@ -186,6 +235,10 @@ impl FunctionConfig {
         .into_iter()
         .map(|(name, value)| (name.to_string(), value))
         .collect();
+        if let Some(level) = self.json_logs {
+            env.push(("AWS_LAMBDA_LOG_FORMAT".to_string(), "JSON".to_string()));
+            env.push(("AWS_LAMBDA_LOG_LEVEL".to_string(), level.name().to_string()));
+        }
         for (name, value) in &self.env {
             env.retain(|(existing, _)| existing != name);
             env.push((name.clone(), value.clone()));

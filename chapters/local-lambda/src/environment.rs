@@ -71,8 +71,8 @@ impl Environment {
 /// Writes `END` and `REPORT`, and waits until they are recorded; the
 /// telemetry gets the report as `platform.report`.
 pub(crate) fn write_end_lines(log: &LogPipe, report: &Report) {
-    log.telemetry().platform("report", || report.record());
-    log.lambda_line(&format!("END RequestId: {}", report.request_id));
-    log.lambda_line(&report.line());
+    let end = || format!("END RequestId: {}", report.request_id);
+    log.platform_line("runtimeDone", end, || report.end_record(), false);
+    log.platform_line("report", || report.line(), || report.record(), true);
     log.sync();
 }

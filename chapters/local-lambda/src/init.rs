@@ -65,6 +65,7 @@ pub(crate) fn create_environment(
         config.echo_log,
         label,
         telemetry,
+        config.json_logs,
     )?);
     let spawned_at = Instant::now();
     let launch = Launch {
@@ -289,11 +290,26 @@ pub(crate) fn failed(
     request_id: &str,
     (init_duration, error): (Duration, FunctionError),
 ) -> Outcome {
-    environment.log.lambda_line(&format!(
-        "INIT_REPORT Init Duration: {:.2} ms\tPhase: init\tStatus: error\tError Type: {}",
-        init_duration.as_secs_f64() * 1000.0,
-        error.error_type
-    ));
+    let duration_ms = init_duration.as_secs_f64() * 1000.0;
+    environment.log.platform_line(
+        "initReport",
+        || {
+            format!(
+                "INIT_REPORT Init Duration: {duration_ms:.2} ms\tPhase: init\tStatus: error\tError Type: {}",
+                error.error_type
+            )
+        },
+        || {
+            json!({
+                "initializationType": "on-demand",
+                "phase": "init",
+                "status": "error",
+                "errorType": error.error_type,
+                "metrics": {"durationMs": duration_ms},
+            })
+        },
+        false,
+    );
     let outcome = Outcome {
         request_id: request_id.to_string(),
         result: Err(error),

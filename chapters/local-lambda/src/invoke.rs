@@ -58,20 +58,26 @@ pub(crate) fn run(
     invocation: Invocation,
     init_duration: Option<Duration>,
 ) -> Invoked {
-    environment.log.lambda_line(&format!(
-        "START RequestId: {request_id} Version: {}",
-        config.function_version
-    ));
+    let trace_id = ids::trace_id_for(invocation.trace_header.as_deref());
+    environment.log.platform_line(
+        "start",
+        || {
+            format!(
+                "START RequestId: {request_id} Version: {}",
+                config.function_version
+            )
+        },
+        || {
+            json!({
+                "requestId": request_id,
+                "version": config.function_version,
+                "tracing": {"type": "X-Amzn-Trace-Id", "value": trace_id},
+            })
+        },
+        true,
+    );
     let started = Instant::now();
     let deadline_ms = report::epoch_millis(SystemTime::now() + config.timeout);
-    let trace_id = ids::trace_id_for(invocation.trace_header.as_deref());
-    environment.log.telemetry().platform("start", || {
-        json!({
-            "requestId": request_id,
-            "version": config.function_version,
-            "tracing": {"type": "X-Amzn-Trace-Id", "value": trace_id},
-        })
-    });
     let on_return = end_lines(environment, config, &request_id, started, init_duration);
     let lent = environment.api.offer(
         Offer {

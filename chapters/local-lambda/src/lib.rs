@@ -48,7 +48,7 @@ mod telemetry;
 mod telemetry_api;
 mod watch;
 
-pub use config::{EventFraming, FunctionConfig, Limits};
+pub use config::{EventFraming, FunctionConfig, Limits, LogLevel};
 pub use front_door::{FrontDoor, INVOKE_PATH};
 pub use invocation::{FunctionError, Invocation, Outcome, Rejection, check_json};
 pub use invoke_request::Payloads;

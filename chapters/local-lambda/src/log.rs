@@ -13,8 +13,11 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::Duration;
 
+use serde_json::Value;
+
+use crate::config::LogLevel;
 use crate::record::Recording;
-use crate::telemetry::Telemetry;
+use crate::telemetry::{Telemetry, stamped};
 
 /// Marks the start of a line written by Lambda rather than by the runtime, so
 /// that it starts a fresh line even after a runtime's unfinished one.
@@ -65,17 +68,22 @@ pub(crate) struct LogPipe {
     tap: Tap,
     /// The environment's telemetry, which gets every line too.
     telemetry: Arc<Telemetry>,
+    /// With the JSON log format: Lambda's own lines are JSON records.
+    json: bool,
 }
 
 impl LogPipe {
     /// Opens the pipe and starts the thread that reads it into `recording`
     /// and `telemetry`. With a `label`, every line starts with it (`[env 2] `,
-    /// with several environments).
+    /// with several environments). With `json_logs` (the JSON log format
+    /// and its level), Lambda's lines are JSON records, and the function's
+    /// JSON records below the level are dropped.
     pub(crate) fn open(
         recording: Recording,
         echo: bool,
         label: Option<String>,
         telemetry: Arc<Telemetry>,
+        json_logs: Option<LogLevel>,
     ) -> io::Result<LogPipe> {
         let quiet = !echo && !recording.is_enabled();
         let (reader, writer) = io::pipe()?;
@@ -94,6 +102,7 @@ impl LogPipe {
                     label: label.unwrap_or_default(),
                     tap: copies,
                     telemetry: lines_for_telemetry,
+                    json_logs,
                 };
                 read_lines(BufReader::new(reader), &sink, &shared);
                 let _ = done.send(());
@@ -106,6 +115,7 @@ impl LogPipe {
             reader_done: Mutex::new(reader_done),
             tap,
             telemetry,
+            json: json_logs.is_some(),
         })
     }
 
@@ -138,6 +148,36 @@ impl LogPipe {
     pub(crate) fn lambda_line(&self, line: &str) {
         if !self.is_quiet() {
             self.write_marked(LAMBDA_LINE, line);
+        }
+    }
+
+    /// One of Lambda's own lines that the Telemetry API also knows as the
+    /// record `platform.<kind>`: `text` in the text log format, the record
+    /// stamped with its time and type in the JSON format. `to_telemetry`
+    /// sends the record to the telemetry as well. Each is made only if
+    /// someone will read it.
+    pub(crate) fn platform_line(
+        &self,
+        kind: &str,
+        text: impl FnOnce() -> String,
+        record: impl FnOnce() -> Value,
+        to_telemetry: bool,
+    ) {
+        let write = !self.is_quiet();
+        let needed = (write && self.json) || (to_telemetry && self.telemetry.is_listening());
+        let record = needed.then(record);
+        if let (true, Some(record)) = (to_telemetry, &record) {
+            self.telemetry.platform(kind, || record.clone());
+        }
+        if !write {
+            return;
+        }
+        match record {
+            Some(record) if self.json => {
+                let line = stamped(&format!("platform.{kind}"), record).to_string();
+                self.write_marked(LAMBDA_LINE, &line);
+            }
+            _ => self.write_marked(LAMBDA_LINE, &text()),
         }
     }
 
@@ -189,12 +229,20 @@ struct LineSink {
     label: String,
     tap: Tap,
     telemetry: Arc<Telemetry>,
+    /// With the JSON log format, its level.
+    json_logs: Option<LogLevel>,
 }
 
 impl LineSink {
     /// A line the runtime (or an extension) wrote: the telemetry's
-    /// `function` records get it too.
+    /// `function` records get it too. With the JSON log format, a JSON
+    /// record below the level is dropped, as Lambda drops it.
     fn emit_function(&self, line: &[u8]) {
+        if let Some(least) = self.json_logs
+            && record_level(line) < least
+        {
+            return;
+        }
         self.telemetry.function_line(&String::from_utf8_lossy(line));
         self.emit(line);
     }
@@ -207,6 +255,26 @@ impl LineSink {
         }
         self.recording.log_line(line);
     }
+}
+
+/// The level of a line in the JSON log format: its `"level"` if it is a
+/// JSON object with a level Lambda knows; `INFO` otherwise (a line that is
+/// not a JSON object, or has no level or an unknown one), as Lambda reads it.
+/// Python's names for two levels, which AWS's Python client writes, are
+/// read as Lambda's.
+fn record_level(line: &[u8]) -> LogLevel {
+    let level = |record: &Value| -> Option<LogLevel> {
+        let name = record.get("level")?.as_str()?;
+        match name.to_ascii_uppercase().as_str() {
+            "WARNING" => Some(LogLevel::Warn),
+            "CRITICAL" => Some(LogLevel::Fatal),
+            _ => LogLevel::parse(name),
+        }
+    };
+    serde_json::from_slice::<Value>(line)
+        .ok()
+        .and_then(|record| level(&record))
+        .unwrap_or(LogLevel::Info)
 }
 
 fn read_lines(mut reader: impl BufRead, sink: &LineSink, acknowledged: &Acknowledged) {
@@ -253,7 +321,7 @@ mod tests {
     #[test]
     fn lambda_lines_start_fresh_after_an_unfinished_runtime_line() {
         let recording = Recording::default();
-        let pipe = LogPipe::open(recording.clone(), false, None, Arc::default()).unwrap();
+        let pipe = LogPipe::open(recording.clone(), false, None, Arc::default(), None).unwrap();
         let (stdout, stderr) = pipe.child_stdio().unwrap();
         let status = Command::new("sh")
             .args(["-c", "echo one; printf two >&2"])

@@ -18,7 +18,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use local_lambda::{
-    EventFraming, FrontDoor, FunctionConfig, Invocation, LocalLambda, Outcome, Payloads, Rejection,
+    EventFraming, FrontDoor, FunctionConfig, Invocation, LocalLambda, LogLevel, Outcome, Payloads,
+    Rejection,
 };
 
 /// Runs a Lambda custom runtime locally and invokes it once per EVENT.
@@ -70,6 +71,15 @@ struct Options {
     /// Start a fresh environment when the bootstrap or a file in the task root has changed
     #[arg(long)]
     watch: bool,
+    /// The log format, as a function's LoggingConfig sets it: text, or json
+    /// (Lambda's lines as JSON records, the function's JSON records below
+    /// --log-level dropped)
+    #[arg(long, value_name = "FORMAT", value_parser = ["text", "json"], default_value = "text")]
+    log_format: String,
+    /// With --log-format json: the least level kept (TRACE, DEBUG, INFO,
+    /// WARN, ERROR, FATAL) [default: INFO]
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    log_level: Option<LogLevel>,
     /// A folder of external extensions, as a layer puts them in
     /// /opt/extensions: each executable there starts before the runtime
     #[arg(long, value_name = "DIR")]
@@ -184,6 +194,15 @@ fn function_config(options: &Options) -> Result<FunctionConfig, String> {
     config.env = options.env.clone();
     config.concurrency = usize::from(options.concurrency);
     config.watch = options.watch;
+    config.json_logs = match (options.log_format.as_str(), options.log_level) {
+        ("json", level) => Some(level.unwrap_or(LogLevel::Info)),
+        (_, None) => None,
+        (_, Some(_)) => {
+            return Err(
+                "--log-level needs --log-format json: Lambda filters only JSON logs".into(),
+            );
+        }
+    };
     if let Some(folder) = &options.extensions {
         let folder = folder
             .canonicalize()
@@ -248,6 +267,11 @@ fn function_at(bootstrap: &Path, task_root: Option<&Path>) -> Result<FunctionCon
 /// Lambda's defaults, as the library keeps them, for the help text.
 fn lambda_default() -> FunctionConfig {
     FunctionConfig::embedded(".")
+}
+
+fn parse_level(text: &str) -> Result<LogLevel, String> {
+    LogLevel::parse(text)
+        .ok_or_else(|| "expected TRACE, DEBUG, INFO, WARN, ERROR or FATAL".to_string())
 }
 
 fn parse_seconds(text: &str) -> Result<Duration, String> {

@@ -105,6 +105,16 @@ impl Report<'_> {
             .max(1.0)
     }
 
+    /// What the `END` line stands for in the JSON log format: the
+    /// `platform.runtimeDone` record, with the invocation's status.
+    pub(crate) fn end_record(&self) -> serde_json::Value {
+        serde_json::json!({
+            "requestId": self.request_id,
+            "status": self.status.unwrap_or("success"),
+            "metrics": {"durationMs": millis(self.duration)},
+        })
+    }
+
     /// The same report as the Telemetry API's `platform.report` record.
     pub(crate) fn record(&self) -> serde_json::Value {
         let mut metrics = serde_json::json!({

@@ -97,6 +97,12 @@ impl Telemetry {
         !lock(&self.subscribers).is_empty()
     }
 
+    /// Whether a platform record would reach anyone: a subscriber, or one
+    /// who subscribes before Init is over.
+    pub(crate) fn is_listening(&self) -> bool {
+        lock(&self.since_init).is_some() || self.has_subscribers()
+    }
+
     /// A `platform.<kind>` record, made by `record` only if anyone can
     /// receive it: a subscriber, or one who subscribes before Init is over.
     /// With nobody listening, an invocation costs no JSON.
@@ -139,8 +145,9 @@ impl Telemetry {
     }
 }
 
-/// `{"time": …, "type": …, "record": …}`, as every Telemetry API record is.
-fn stamped(kind: &str, record: Value) -> Value {
+/// `{"time": …, "type": …, "record": …}`, as every Telemetry API record is
+/// (and every line of Lambda's own in the JSON log format).
+pub(crate) fn stamped(kind: &str, record: Value) -> Value {
     json!({"time": report::utc_timestamp(SystemTime::now()), "type": kind, "record": record})
 }
 
