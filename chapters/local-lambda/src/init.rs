@@ -88,13 +88,17 @@ pub(crate) fn create_environment(
             return Err(error);
         }
     };
+    if pid.is_none() {
+        // An embedded runtime is the caller itself, already running: there
+        // is no Init whose records to keep.
+        log.telemetry().init_over();
+    }
     Ok(Environment {
         api,
         log,
         pid,
         extension_pids,
         spawned_at,
-        // An embedded runtime is the caller itself, already running.
         initialised: pid.is_none(),
     })
 }
@@ -344,5 +348,20 @@ pub(crate) fn entrypoint_failure(
         init_duration: None,
         environment: number,
         log: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_embedded_environment_keeps_no_records_of_an_init_it_never_has() {
+        let config = FunctionConfig::embedded(".");
+        let environment = create_environment(&config, &Recording::default(), None).unwrap();
+        // Else every invocation's records would pile up, waiting for a
+        // subscriber who comes during an Init that never ends.
+        assert!(!environment.log.telemetry().is_listening());
+        environment.api.stop();
     }
 }
