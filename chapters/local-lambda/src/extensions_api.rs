@@ -123,11 +123,10 @@ fn next(
         keep_alive: request.keep_alive,
         record,
     };
-    let state = sandbox.lock();
+    let mut state = sandbox.lock();
     if state.retired {
         return Reply::Close;
     }
-    let mut state = state;
     let event = state.extensions.next(id, parked);
     // Back in event/next: perhaps the last one the invocation waited for.
     drop(sandbox.end_if_all_back(state));

@@ -7,7 +7,9 @@
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
+use std::time::Duration;
 
 use base64::Engine;
 use serde_json::json;
@@ -21,14 +23,17 @@ use crate::lambda::LocalLambda;
 /// The path `curl` posts to, as with AWS's base images.
 pub const INVOKE_PATH: &str = "/2015-03-31/functions/function/invocations";
 
-/// A running invoke endpoint.
+/// A running invoke endpoint. Dropped, it stops taking connections and
+/// lets go of its local Lambda, which ends its runtimes when the last
+/// holder lets go too: a program that drops both leaves nothing running.
 pub struct FrontDoor {
     address: SocketAddr,
+    stopped: Arc<AtomicBool>,
 }
 
 impl FrontDoor {
     /// Serves invocations of `lambda` on 127.0.0.1:`port` (0 for any) until
-    /// the process ends, refusing payloads that are not JSON as Lambda does.
+    /// dropped, refusing payloads that are not JSON as Lambda does.
     pub fn start(lambda: Arc<LocalLambda>, port: u16) -> std::io::Result<FrontDoor> {
         FrontDoor::start_with(lambda, port, Payloads::JsonOnly)
     }
@@ -41,17 +46,22 @@ impl FrontDoor {
     ) -> std::io::Result<FrontDoor> {
         let listener = TcpListener::bind(("127.0.0.1", port))?;
         let address = listener.local_addr()?;
+        let stopped = Arc::new(AtomicBool::new(false));
+        let stop = stopped.clone();
         thread::Builder::new()
             .name("front-door".to_string())
             .spawn(move || {
                 for stream in listener.incoming().flatten() {
+                    if stop.load(Ordering::SeqCst) {
+                        return;
+                    }
                     let lambda = lambda.clone();
                     let _ = thread::Builder::new()
                         .name("front-door-connection".to_string())
                         .spawn(move || serve_connection(stream, &lambda, payloads));
                 }
             })?;
-        Ok(FrontDoor { address })
+        Ok(FrontDoor { address, stopped })
     }
 
     /// The full URL to POST events to.
@@ -138,6 +148,14 @@ fn refused(refusal: &Refusal) -> Response {
         &json!({"Type": "User", "message": refusal.message}),
     )
     .with_header("x-amzn-ErrorType", refusal.error_type)
+}
+
+impl Drop for FrontDoor {
+    fn drop(&mut self) {
+        self.stopped.store(true, Ordering::SeqCst);
+        // The accept loop notices on its next connection: this one.
+        let _ = TcpStream::connect_timeout(&self.address, Duration::from_millis(200));
+    }
 }
 
 /// `/2015-03-31/functions/<any name>/invocations`, as the emulator accepts.

@@ -913,9 +913,18 @@ fn the_front_door_invokes_like_the_runtime_interface_emulator() {
 
     let elsewhere = post(&door.invoke_url().replace("invocations", "nope"), b"{}");
     assert_eq!(elsewhere.status, 404);
-    // The front door's threads keep the local Lambda for as long as the
-    // process lives: its runtime must be ended here.
-    lambda.shutdown();
+    // Dropped, the front door lets go of the local Lambda, so that dropping
+    // that too ends its runtime.
+    drop(door);
+    let give_up = std::time::Instant::now() + Duration::from_secs(2);
+    while std::sync::Arc::strong_count(&lambda) > 1 && std::time::Instant::now() < give_up {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(
+        std::sync::Arc::strong_count(&lambda),
+        1,
+        "the front door let go"
+    );
 }
 
 #[test]
