@@ -103,6 +103,9 @@ fn signal_then_tell_extensions(
             }),
         );
     }
+    // What the subscribers' buffers hold goes first: an extension that
+    // sends its records away when it hears SHUTDOWN then has them all.
+    environment.log.telemetry().flush(deadline);
     let deadline_ms = report::epoch_millis(SystemTime::now() + (deadline - Instant::now()));
     extensions_api::deliver_shutdown(sandbox, reason, deadline_ms);
     let external = environment.extension_pids.len();

@@ -55,7 +55,14 @@ pub(crate) struct Subscription {
 
 struct Subscriber {
     types: Types,
-    records: Sender<Value>,
+    records: Sender<Message>,
+}
+
+/// What a subscriber's delivery thread is sent.
+enum Message {
+    Record(Value),
+    /// Send what is held now, then say so on the channel given.
+    Flush(Sender<()>),
 }
 
 /// The environment's telemetry: its subscribers, and the records of Init
@@ -82,7 +89,7 @@ impl Telemetry {
         let (records, receiver) = mpsc::channel();
         if subscription.types.platform {
             for record in lock(&self.since_init).iter().flatten() {
-                let _ = records.send(record.clone());
+                let _ = records.send(Message::Record(record.clone()));
             }
         }
         let types = subscription.types;
@@ -134,7 +141,31 @@ impl Telemetry {
     fn send(&self, record: Value, wants: impl Fn(Types) -> bool) {
         for subscriber in lock(&self.subscribers).iter() {
             if wants(subscriber.types) {
-                let _ = subscriber.records.send(record.clone());
+                let _ = subscriber.records.send(Message::Record(record.clone()));
+            }
+        }
+    }
+
+    /// Sends every subscriber the records it holds now, without waiting for
+    /// its buffering, and waits until they are delivered or `deadline`.
+    /// Before `SHUTDOWN`, so that an extension which sends its records away
+    /// when it hears it has all of them.
+    pub(crate) fn flush(&self, deadline: Instant) {
+        let (delivered, acknowledgements) = mpsc::channel();
+        let mut waiting = 0;
+        for subscriber in lock(&self.subscribers).iter() {
+            if subscriber
+                .records
+                .send(Message::Flush(delivered.clone()))
+                .is_ok()
+            {
+                waiting += 1;
+            }
+        }
+        for _ in 0..waiting {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if acknowledgements.recv_timeout(left).is_err() {
+                return;
             }
         }
     }
@@ -154,26 +185,46 @@ pub(crate) fn stamped(kind: &str, record: Value) -> Value {
 /// Sends `receiver`'s records to the subscriber in batches, until the
 /// environment ends. A batch that cannot be delivered is dropped, as
 /// Lambda drops it.
-fn deliver(subscription: &Subscription, receiver: &Receiver<Value>) {
+fn deliver(subscription: &Subscription, receiver: &Receiver<Message>) {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(5)))
         .build()
         .into();
     let buffering = subscription.buffering;
+    let post = |batch: Vec<Value>| {
+        let body = Value::Array(batch).to_string();
+        let _ = agent
+            .post(&subscription.uri)
+            .header("Content-Type", "application/json")
+            .send(body.as_bytes());
+    };
     loop {
         // A batch starts with its first record, and waits no longer than
         // the subscriber's timeout after it.
-        let Ok(first) = receiver.recv() else { return };
+        let first = match receiver.recv() {
+            Ok(Message::Record(first)) => first,
+            // Nothing held: the flush is done at once.
+            Ok(Message::Flush(done)) => {
+                let _ = done.send(());
+                continue;
+            }
+            Err(_) => return,
+        };
         let send_by = Instant::now() + buffering.timeout;
         let mut bytes = first.to_string().len();
         let mut batch = vec![first];
+        let mut flushed = None;
         let mut ended = false;
         while batch.len() < buffering.max_items && bytes < buffering.max_bytes {
             match receiver.recv_timeout(send_by.saturating_duration_since(Instant::now())) {
-                Ok(record) => {
+                Ok(Message::Record(record)) => {
                     bytes += record.to_string().len();
                     batch.push(record);
+                }
+                Ok(Message::Flush(done)) => {
+                    flushed = Some(done);
+                    break;
                 }
                 Err(RecvTimeoutError::Timeout) => break,
                 Err(RecvTimeoutError::Disconnected) => {
@@ -182,11 +233,10 @@ fn deliver(subscription: &Subscription, receiver: &Receiver<Value>) {
                 }
             }
         }
-        let body = Value::Array(batch).to_string();
-        let _ = agent
-            .post(&subscription.uri)
-            .header("Content-Type", "application/json")
-            .send(body.as_bytes());
+        post(batch);
+        if let Some(done) = flushed {
+            let _ = done.send(());
+        }
         if ended {
             return;
         }

@@ -4,6 +4,7 @@
 //! rule a runtime's author must know: the runtime gets SIGTERM before it is
 //! killed only when an extension is registered.
 
+use std::io::Write;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -303,6 +304,12 @@ fn the_extensions_api_refuses_as_lambda_does() {
 
 /// A subscriber's HTTP server: every batch POSTed to it, in order.
 fn telemetry_server() -> (u16, Arc<Mutex<Vec<Vec<Value>>>>) {
+    telemetry_server_noting(None)
+}
+
+/// The same, noting each batch's arrival in `notes` too, among the
+/// extension's own notes.
+fn telemetry_server_noting(notes: Option<PathBuf>) -> (u16, Arc<Mutex<Vec<Vec<Value>>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let batches = Arc::new(Mutex::new(Vec::new()));
@@ -310,9 +317,18 @@ fn telemetry_server() -> (u16, Arc<Mutex<Vec<Vec<Value>>>>) {
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             let received = received.clone();
+            let notes = notes.clone();
             std::thread::spawn(move || {
                 local_lambda::http::serve_connection(&stream, |request| {
                     let batch: Vec<Value> = serde_json::from_slice(&request.body).unwrap();
+                    if let Some(notes) = &notes {
+                        let mut file = std::fs::OpenOptions::new()
+                            .append(true)
+                            .create(true)
+                            .open(notes)
+                            .unwrap();
+                        writeln!(file, "subscriber got a batch of {}", batch.len()).unwrap();
+                    }
                     received.lock().unwrap().push(batch);
                     local_lambda::http::Response::new(200, "text/plain", "")
                 })
@@ -409,4 +425,31 @@ fn a_telemetry_subscriber_gets_every_invocations_records_batched_as_it_asked() {
         1,
         "30 s: everything in one batch, sent when the environment ended"
     );
+}
+
+#[test]
+fn a_subscriber_has_every_record_before_it_hears_shutdown() {
+    let task = TaskRoot::new();
+    let (port, batches) = telemetry_server_noting(Some(task.path().join("notes.txt")));
+    // 30 s of buffering: without the flush before SHUTDOWN, the records
+    // would wait for the environment's very end.
+    let patient = extension_script(r#"["SHUTDOWN"]"#, &subscribe(port, 30_000), "");
+    let (config, notes_path) = function(&task, &[("patient", patient)]);
+    let lambda = LocalLambda::start(config).unwrap();
+    let outcome = lambda.invoke(Invocation::new("{}")).unwrap();
+    lambda.shutdown();
+    let notes = notes(&notes_path);
+    let batch = notes
+        .iter()
+        .position(|line| line.starts_with("subscriber got a batch"));
+    let shutdown = notes.iter().position(|line| line.contains("SHUTDOWN"));
+    assert!(
+        batch.is_some() && batch < shutdown,
+        "the batch, then SHUTDOWN: {notes:#?}"
+    );
+    let reported = batches.lock().unwrap()[0].iter().any(|record| {
+        record["type"] == json!("platform.report")
+            && record["record"]["requestId"] == json!(outcome.request_id)
+    });
+    assert!(reported, "the invocation's report is in it");
 }
