@@ -19,6 +19,9 @@ use chapter_08::{RuntimeError, handler_from_env, runtime_api_from_env};
 use local_lambda::{FunctionConfig, Invocation, LocalLambda};
 use serde_json::json;
 
+pub mod log;
+use log::{Level, Record};
+
 // ANCHOR: report
 /// What went wrong, as Lambda wants to hear it: a type for machines, a
 /// message for people. The caller of the function receives the document.
@@ -196,6 +199,14 @@ impl fmt::Display for Fatal {
 
 impl std::error::Error for Fatal {}
 
+impl Fatal {
+    /// Writes why the runtime stops to the function's log, at `FATAL`: the
+    /// last line a runtime writes before it exits with status 1.
+    pub fn log(&self) {
+        log::write(&Record::new(Level::Fatal, &self.0));
+    }
+}
+
 /// What a runtime does with one event: answer it, or say why not.
 pub type Answer<'a> = dyn FnMut(&NextInvocation, &str) -> Result<Vec<u8>, ErrorReport> + 'a;
 // ANCHOR_END: fatal-and-answer
@@ -240,9 +251,10 @@ impl Conversation {
                 Ok(invocation) => return Ok(invocation),
                 Err(NextError::Transport(why)) => match waits.next() {
                     Some(wait) => {
-                        eprintln!(
-                            "bootstrap: the Runtime API did not answer ({why}); trying again in {wait:?}"
+                        let message = format!(
+                            "the Runtime API did not answer ({why}); trying again in {wait:?}"
                         );
+                        log::write(&Record::new(Level::Warn, &message));
                         thread::sleep(*wait);
                     }
                     None => {
@@ -311,14 +323,15 @@ pub fn serve_one(client: &mut impl RuntimeClient, answer: &mut Answer<'_>) -> Re
         Ok(id) => id,
         Err(error) => {
             // No id, no URL to answer at: Lambda will time the event out.
-            eprintln!("bootstrap: {error}; the event cannot be answered");
+            let message = format!("{error}; the event cannot be answered");
+            log::write(&Record::new(Level::Error, &message));
             return Ok(());
         }
     };
     let delivered = match answer(&invocation, &id) {
         Ok(response) => client.respond(&id, &response),
         Err(report) => {
-            eprintln!("bootstrap: {}: {}", report.error_type, report.message);
+            log::write(&Record::error(&report).for_request(&id));
             client.report_error(&id, &report)
         }
     };
@@ -327,10 +340,11 @@ pub fn serve_one(client: &mut impl RuntimeClient, answer: &mut Answer<'_>) -> Re
         // Lambda answered, and has recorded the failure (a 413 fails the
         // invocation for us); the next event can still be served.
         Err(RespondError::Refused { status, body }) => {
-            eprintln!(
-                "bootstrap: the Runtime API refused the answer with {status}: {}",
+            let message = format!(
+                "the Runtime API refused the answer with {status}: {}",
                 body.trim_end()
             );
+            log::write(&Record::new(Level::Error, &message).for_request(&id));
             Ok(())
         }
         Err(error) => Err(fatal(&error)),

@@ -15,7 +15,7 @@ fn main() -> ExitCode {
         Ok((conversation, handler)) => conversation.run(&mut chapter_09::shell_answer(&handler)),
         Err(fatal) => fatal,
     };
-    eprintln!("bootstrap: {fatal}");
+    fatal.log();
     ExitCode::FAILURE
 }
 

@@ -17,7 +17,7 @@ fn main() -> ExitCode {
         Err(fatal) => fatal,
     };
     // ANCHOR_END: runtime
-    eprintln!("bootstrap: {fatal}");
+    fatal.log();
     ExitCode::FAILURE
 }
 

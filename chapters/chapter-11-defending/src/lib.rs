@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use chapter_04::NextInvocation;
 use chapter_06::ShellHandler;
+use chapter_09::log::{Level, Record};
 use chapter_09::{Conversation, ErrorReport, Fatal, invocation_report};
 use chapter_10::Context;
 
@@ -133,7 +134,8 @@ pub fn exit_on_sigterm() -> io::Result<()> {
         .spawn(move || {
             let mut byte = [0];
             if reader.read(&mut byte).is_ok() {
-                eprintln!("bootstrap: SIGTERM: the environment is shutting down");
+                let message = "SIGTERM: the environment is shutting down";
+                chapter_09::log::write(&Record::new(Level::Info, message));
                 std::process::exit(0);
             }
         })?;

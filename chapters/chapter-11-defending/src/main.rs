@@ -10,7 +10,7 @@ fn main() -> ExitCode {
         return demo();
     }
     let fatal = chapter_11::run();
-    eprintln!("bootstrap: {fatal}");
+    fatal.log();
     ExitCode::FAILURE
 }
 

@@ -17,7 +17,7 @@ fn main() -> ExitCode {
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_none() {
         return demo();
     }
-    eprintln!("bootstrap: {}", run());
+    run().log();
     ExitCode::FAILURE
 }
 

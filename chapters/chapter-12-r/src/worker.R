@@ -90,9 +90,25 @@ error_document <- function(condition, stack = character()) {
 
 # message() and warning() go to the log at once, each line saying which
 # request it belongs to; a warning is not kept for the end of the session.
+# With Lambda's JSON log format (AWS_LAMBDA_LOG_FORMAT=JSON) each line is a
+# record with Lambda's level name, and none below AWS_LAMBDA_LOG_LEVEL is
+# written; a level Lambda does not know counts as INFO, as Lambda counts it.
+lambda_levels <- c("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
+json_logs <- toupper(Sys.getenv("AWS_LAMBDA_LOG_FORMAT")) == "JSON"
+least_level <- match(toupper(Sys.getenv("AWS_LAMBDA_LOG_LEVEL")), lambda_levels, nomatch = 3L)
+
 log_condition <- function(level, request, condition) {
   text <- sub("\n$", "", conditionMessage(condition))
-  cat(sprintf("[%s]\t%s\t%s\n", level, request$request_id, text), file = stderr())
+  if (!json_logs) {
+    cat(sprintf("[%s]\t%s\t%s\n", level, request$request_id, text), file = stderr())
+    return(invisible())
+  }
+  level <- c(INFO = "INFO", WARNING = "WARN", ERROR = "ERROR")[[level]]
+  if (match(level, lambda_levels) < least_level) return(invisible())
+  record <- list(timestamp = format(Sys.time(), "%Y-%m-%dT%H:%M:%OS3Z", tz = "UTC"),
+                 level = level, requestId = request$request_id, message = text)
+  # One string, so one write: the log is shared with the runtime.
+  cat(paste0(jsonlite::toJSON(record, auto_unbox = TRUE), "\n"), file = stderr())
 }
 # ANCHOR_END: errors
 

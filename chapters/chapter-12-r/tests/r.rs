@@ -9,7 +9,8 @@ mod common;
 
 use common::{bodies, r_is_here, task};
 use harness::{events, run, snapshot_settings};
-use local_lambda::{FunctionConfig, Invocation};
+use local_lambda::{FunctionConfig, Invocation, LogLevel};
+use serde_json::Value;
 
 /// Chapter 12's first handler, `example/function.R`, in the string style.
 fn config(task: &harness::TaskRoot, mode: &str) -> FunctionConfig {
@@ -229,4 +230,60 @@ fn r_gets_its_heap_on_huge_pages_unless_the_function_says_not() {
             "the function's own tunable stands"
         );
     }
+}
+
+#[test]
+fn with_json_logs_r_writes_records_and_leaves_out_those_below_the_level() {
+    if !r_is_here("with_json_logs_r_writes_records_and_leaves_out_those_below_the_level") {
+        return;
+    }
+    let root = task(false);
+    root.write(
+        "talkative.R",
+        "handler <- function(event) {\n  message(\"an info message\")\n  warning(\"a warning\")\n  if (identical(event, '\"fail\"')) stop(\"asked to fail\")\n  \"done\"\n}\n",
+    );
+    let mut config = common::config(&root, "talkative.handler", "string", "persistent");
+    config.json_logs = Some(LogLevel::Warn);
+    let sent = run(config, &events(&[r#""fine""#, r#""fail""#]));
+    let records: Vec<Value> = sent
+        .log
+        .iter()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect();
+    let ids: Vec<String> = sent
+        .outcomes
+        .iter()
+        .map(|outcome| outcome.as_ref().unwrap().request_id.clone())
+        .collect();
+    // The function's records: those that are not Lambda's own (`type`).
+    let function: Vec<(&str, &str, &str)> = records
+        .iter()
+        .filter(|record| record.get("type").is_none())
+        .map(|record| {
+            let field = |name: &str| record[name].as_str().unwrap_or_default();
+            (field("level"), field("requestId"), field("message"))
+        })
+        .collect();
+    assert_eq!(
+        function,
+        [
+            ("WARN", ids[0].as_str(), "a warning"),
+            ("WARN", ids[1].as_str(), "a warning"),
+            ("ERROR", ids[1].as_str(), "simpleError: asked to fail"),
+        ],
+        "INFO (message()) is below WARN and left out:\n{}",
+        sent.log_text()
+    );
+    let error = records
+        .iter()
+        .find(|record| record["level"] == "ERROR")
+        .unwrap();
+    for record in records.iter().filter(|record| record.get("type").is_none()) {
+        // RFC 3339 in UTC with milliseconds, as Lambda keeps a timestamp: 2026-11-30T01:12:40.278Z.
+        let stamp = record["timestamp"].as_str().unwrap_or_default();
+        let shape = stamp.len() == 24 && stamp.as_bytes()[10] == b'T' && stamp.ends_with('Z');
+        assert!(shape, "{record}");
+    }
+    assert_eq!(error["errorType"], "simpleError");
+    assert_eq!(error["errorMessage"], "asked to fail");
 }

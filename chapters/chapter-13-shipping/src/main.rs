@@ -28,7 +28,7 @@ use local_lambda::{FunctionConfig, Invocation, LocalLambda, bash_original};
 
 fn main() -> ExitCode {
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
-        eprintln!("bootstrap: {}", chapter_11::run());
+        chapter_11::run().log();
         return ExitCode::FAILURE;
     }
     let args: Vec<String> = std::env::args().skip(1).collect();

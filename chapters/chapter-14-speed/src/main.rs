@@ -11,7 +11,7 @@ fn main() -> ExitCode {
         return demo();
     }
     let fatal = chapter_14::run();
-    eprintln!("bootstrap: {fatal}");
+    fatal.log();
     ExitCode::FAILURE
 }
 

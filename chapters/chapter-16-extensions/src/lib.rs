@@ -10,9 +10,11 @@
 //! does the runtime get SIGTERM before it is killed.
 //!
 //! This library is the Extensions API's client, small enough to read in
-//! one go; `src/bin/chapter-16-extension.rs` is an extension built on it,
-//! the same as `bash/logger`.
+//! one go, with the Telemetry API's subscription; `src/bin/chapter-16-extension.rs`
+//! is an extension built on it, the same as `bash/logger`, and
+//! `src/bin/chapter-16-telemetry.rs` a telemetry subscriber.
 
+use std::io::Write;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -38,6 +40,9 @@ pub struct Extension {
     agent: ureq::Agent,
     /// `http://<AWS_LAMBDA_RUNTIME_API>/2020-01-01/extension`.
     base: String,
+    /// `http://<AWS_LAMBDA_RUNTIME_API>/2022-07-01/telemetry`: the
+    /// Telemetry API, at the same address.
+    telemetry: String,
     /// What Lambda called it at registration: `Lambda-Extension-Identifier`.
     id: String,
 }
@@ -69,7 +74,13 @@ impl Extension {
             .and_then(|id| id.to_str().ok())
             .ok_or("register: the answer has no Lambda-Extension-Identifier")?
             .to_string();
-        Ok(Extension { agent, base, id })
+        let telemetry = format!("http://{runtime_api}/2022-07-01/telemetry");
+        Ok(Extension {
+            agent,
+            base,
+            telemetry,
+            id,
+        })
     }
     // ANCHOR_END: register
 
@@ -120,6 +131,60 @@ impl Extension {
             .map_err(|error| format!("init/error: {error}"))?;
         accepted(response, "init/error").map(|_| ())
     }
+}
+
+// ANCHOR: subscribe
+impl Extension {
+    /// Subscribes to the Telemetry API: Lambda will POST `types` of record
+    /// (`platform`, `function`, `extension`) to `destination`, an
+    /// `http://sandbox.localdomain:<port>` address served by this
+    /// extension, as JSON arrays of at most `max_items`, and no later than
+    /// `timeout_ms` (25 to 30,000 ms) after a batch's first record.
+    /// Errors: the API cannot be reached, or refuses (`400 ValidationError`
+    /// for values outside Lambda's bounds).
+    pub fn subscribe_telemetry(
+        &self,
+        destination: &str,
+        types: &[&str],
+        max_items: u32,
+        timeout_ms: u32,
+    ) -> Result<(), String> {
+        let subscription = serde_json::json!({
+            "schemaVersion": "2022-12-13",
+            "destination": { "protocol": "HTTP", "URI": destination },
+            "types": types,
+            "buffering": { "maxItems": max_items, "timeoutMs": timeout_ms },
+        });
+        let response = self
+            .agent
+            .put(&self.telemetry)
+            .header("Lambda-Extension-Identifier", &self.id)
+            .send(subscription.to_string().as_bytes())
+            .map_err(|error| format!("telemetry subscription: {error}"))?;
+        accepted(response, "telemetry subscription").map(|_| ())
+    }
+}
+// ANCHOR_END: subscribe
+
+// ANCHOR: log
+/// Writes one line to the function's log, in one write. The runtime and
+/// every extension share that log; `eprintln!` writes its pieces one by
+/// one, and a line of the runtime's could land between them.
+pub fn log(line: &str) {
+    let _ = std::io::stderr().write_all(format!("{line}\n").as_bytes());
+}
+// ANCHOR_END: log
+
+/// The extension's name: Lambda names an external extension by its file's
+/// name, which is this program's; `extension` if that cannot be read.
+pub fn own_name() -> String {
+    std::env::args()
+        .next()
+        .and_then(|path| {
+            let name = std::path::Path::new(&path).file_name()?;
+            Some(name.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "extension".to_string())
 }
 
 /// The response, if its status is a success; else an error with the status

@@ -9,38 +9,10 @@ pub(crate) fn epoch_millis(time: SystemTime) -> u128 {
         .unwrap_or_default()
 }
 
-/// (year, month, day) of a day counted from 1970-01-01, in the proleptic
-/// Gregorian calendar (Howard Hinnant's `civil_from_days`).
-fn civil_date(days: i64) -> (i64, u32, u32) {
-    let shifted = days + 719_468;
-    let era = shifted.div_euclid(146_097);
-    let day_of_era = shifted.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u32;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    } as u32;
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-/// An ISO 8601 UTC timestamp with milliseconds, as Lambda prints in its logs.
+/// An ISO 8601 (RFC 3339) UTC timestamp with milliseconds, as Lambda
+/// prints in its logs and telemetry: `2026-11-24T08:33:18.123Z`.
 pub(crate) fn utc_timestamp(time: SystemTime) -> String {
-    let millis = epoch_millis(time) as i64;
-    let (seconds, millis) = (millis.div_euclid(1000), millis.rem_euclid(1000));
-    let (year, month, day) = civil_date(seconds.div_euclid(86_400));
-    let second_of_day = seconds.rem_euclid(86_400);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        second_of_day / 3600,
-        second_of_day % 3600 / 60,
-        second_of_day % 60
-    )
+    humantime::format_rfc3339_millis(time).to_string()
 }
 
 /// A log stream name in Lambda's form: `YYYY/MM/DD/[version]` and a random suffix.
@@ -59,7 +31,9 @@ pub(crate) fn max_memory_mb(pid: Option<u32>) -> u64 {
 }
 
 fn millis(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1000.0
+    // To the microsecond, as Lambda's records give it (12.345, not
+    // 12.345000000000001).
+    (duration.as_micros() as f64) / 1000.0
 }
 
 /// What Lambda's `REPORT` line says about one invocation.

@@ -13,7 +13,7 @@ fn main() -> ExitCode {
         return chapter_10::greeter::demo();
     }
     let fatal = serve(greet);
-    eprintln!("bootstrap: {fatal}");
+    fatal.log();
     ExitCode::FAILURE
 }
 // ANCHOR_END: main

@@ -12,7 +12,7 @@ fn main() -> ExitCode {
         return chapter_10::greeter::demo();
     }
     let fatal = chapter_14::fast::serve(greet);
-    eprintln!("bootstrap: {fatal}");
+    fatal.log();
     ExitCode::FAILURE
 }
 // ANCHOR_END: main

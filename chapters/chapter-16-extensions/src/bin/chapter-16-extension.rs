@@ -6,34 +6,13 @@
 //! Exit status: 0 after `SHUTDOWN`; 1 when the Extensions API cannot be
 //! reached or refuses (the message names the request and Lambda's answer).
 
-use std::io::Write;
 use std::process::ExitCode;
 
-use chapter_16::{Event, Extension};
-
-// ANCHOR: log
-/// Writes one line to the function's log, in one write. The runtime and
-/// every extension share that log; `eprintln!` writes its pieces one by
-/// one, and a line of the runtime's could land between them.
-fn log(line: &str) {
-    let _ = std::io::stderr().write_all(format!("{line}\n").as_bytes());
-}
-// ANCHOR_END: log
+use chapter_16::{Event, Extension, log, own_name};
 
 // ANCHOR: main
 fn main() -> ExitCode {
-    // Lambda names an external extension by its file's name.
-    let name = std::env::args()
-        .next()
-        .and_then(|path| {
-            Some(
-                std::path::Path::new(&path)
-                    .file_name()?
-                    .to_string_lossy()
-                    .into_owned(),
-            )
-        })
-        .unwrap_or_else(|| "extension".to_string());
+    let name = own_name();
     let Ok(runtime_api) = std::env::var("AWS_LAMBDA_RUNTIME_API") else {
         log(&format!(
             "{name}: AWS_LAMBDA_RUNTIME_API is not set: Lambda starts extensions, not you"
