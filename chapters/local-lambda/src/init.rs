@@ -66,6 +66,7 @@ pub(crate) fn create_environment(
         label,
         telemetry,
         config.json_logs,
+        config.system_log_level,
     )?);
     let spawned_at = Instant::now();
     let launch = Launch {
@@ -134,7 +135,10 @@ impl Launch<'_> {
                 .to_string_lossy()
                 .into_owned();
             let sandbox = self.api.sandbox().clone();
-            pids.push(self.spawn(program, move |how| sandbox.extension_exited(name, how))?);
+            let stdio = self.log.extension_stdio()?;
+            pids.push(self.spawn(program, stdio, move |how| {
+                sandbox.extension_exited(name, how)
+            })?);
         }
         let deadline = Instant::now() + self.config.init_timeout;
         drop(self.api.sandbox().wait_until(deadline, |state| {
@@ -149,20 +153,22 @@ impl Launch<'_> {
             return Ok(None);
         };
         let sandbox = self.api.sandbox().clone();
-        self.spawn(bootstrap, move |how| sandbox.runtime_exited(how))
-            .map(Some)
+        self.spawn(bootstrap, self.log.child_stdio()?, move |how| {
+            sandbox.runtime_exited(how)
+        })
+        .map(Some)
     }
 
     /// Starts `program` in the task root with Lambda's environment
-    /// variables, its output to the log, in a process group of its own (so
+    /// variables, its output to `stdio` (ends of the log), in a process group of its own (so
     /// that ending it ends everything it started); a thread waits for it
     /// to exit and passes on how it ended to `exited`.
     fn spawn(
         &self,
         program: &Path,
+        (stdout, stderr): (Stdio, Stdio),
         exited: impl FnOnce(String) + Send + 'static,
     ) -> io::Result<u32> {
-        let (stdout, stderr) = self.log.child_stdio()?;
         let runtime_api = self.api.env_value(self.config.runtime_api_scheme);
         let mut command = Command::new(program);
         command

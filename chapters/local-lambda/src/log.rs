@@ -1,5 +1,7 @@
 //! The function's log: one pipe that the runtime's stdout and stderr and
-//! Lambda's own `START`/`END`/`REPORT` lines all go through.
+//! Lambda's own `START`/`END`/`REPORT` lines all go through. Each
+//! extension writes into a pipe of its own, whose lines are forwarded into
+//! this one marked as an extension's: the Telemetry API tells them apart.
 //!
 //! On Lambda everything a runtime prints lands in one CloudWatch stream, with
 //! Lambda's lines between. Writing our lines into the same pipe as the
@@ -24,6 +26,8 @@ use crate::telemetry::{Telemetry, stamped};
 const LAMBDA_LINE: u8 = 0x1e;
 /// Marks a sync request: the reader acknowledges its number and prints nothing.
 const SYNC: u8 = 0x1f;
+/// Marks a line an extension wrote, forwarded from its own pipe.
+const EXTENSION_LINE: u8 = 0x1d;
 
 #[derive(Default)]
 struct Acknowledged {
@@ -68,8 +72,18 @@ pub(crate) struct LogPipe {
     tap: Tap,
     /// The environment's telemetry, which gets every line too.
     telemetry: Arc<Telemetry>,
-    /// With the JSON log format: Lambda's own lines are JSON records.
-    json: bool,
+    /// With the JSON log format, the system log level: Lambda's own lines
+    /// are JSON records, those below the level left out.
+    json_system_level: Option<LogLevel>,
+    /// Our ends of the extensions' pipes, for syncs; emptied at close.
+    extensions: Mutex<Vec<Forwarded>>,
+}
+
+/// An extension's pipe, whose lines a thread forwards into the log.
+struct Forwarded {
+    writer: PipeWriter,
+    acknowledged: Arc<Acknowledged>,
+    syncs_sent: u64,
 }
 
 impl LogPipe {
@@ -84,6 +98,7 @@ impl LogPipe {
         label: Option<String>,
         telemetry: Arc<Telemetry>,
         json_logs: Option<LogLevel>,
+        system_log_level: LogLevel,
     ) -> io::Result<LogPipe> {
         let quiet = !echo && !recording.is_enabled();
         let (reader, writer) = io::pipe()?;
@@ -115,7 +130,8 @@ impl LogPipe {
             reader_done: Mutex::new(reader_done),
             tap,
             telemetry,
-            json: json_logs.is_some(),
+            json_system_level: json_logs.map(|_| system_log_level),
+            extensions: Mutex::new(Vec::new()),
         })
     }
 
@@ -132,6 +148,29 @@ impl LogPipe {
             .as_ref()
             .ok_or_else(|| io::Error::new(io::ErrorKind::BrokenPipe, "the log is closed"))?;
         Ok((writer.try_clone()?.into(), writer.try_clone()?.into()))
+    }
+
+    /// Two ends of a new pipe for an extension's stdout and stderr. A
+    /// thread forwards each line into the log, marked as the extension's.
+    pub(crate) fn extension_stdio(&self) -> io::Result<(Stdio, Stdio)> {
+        let log = self.writer.lock().expect("log writer lock");
+        let log = log
+            .as_ref()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::BrokenPipe, "the log is closed"))?
+            .try_clone()?;
+        let (reader, writer) = io::pipe()?;
+        let acknowledged = Arc::new(Acknowledged::default());
+        let shared = acknowledged.clone();
+        thread::Builder::new()
+            .name("extension-log".to_string())
+            .spawn(move || forward_lines(BufReader::new(reader), log, &shared))?;
+        let stdio = (writer.try_clone()?.into(), writer.try_clone()?.into());
+        crate::lock(&self.extensions).push(Forwarded {
+            writer,
+            acknowledged,
+            syncs_sent: 0,
+        });
+        Ok(stdio)
     }
 
     /// Whether nobody reads this log, so that its lines need not be made.
@@ -155,7 +194,8 @@ impl LogPipe {
     /// record `platform.<kind>`: `text` in the text log format, the record
     /// stamped with its time and type in the JSON format. `to_telemetry`
     /// sends the record to the telemetry as well. Each is made only if
-    /// someone will read it.
+    /// someone will read it. In the JSON format a record below the system
+    /// log level goes to the telemetry only.
     pub(crate) fn platform_line(
         &self,
         kind: &str,
@@ -163,8 +203,12 @@ impl LogPipe {
         record: impl FnOnce() -> Value,
         to_telemetry: bool,
     ) {
-        let write = !self.is_quiet();
-        let needed = (write && self.json) || (to_telemetry && self.telemetry.is_listening());
+        let below_level = self
+            .json_system_level
+            .is_some_and(|least| system_level(kind) < least);
+        let write = !self.is_quiet() && !below_level;
+        let json = self.json_system_level.is_some();
+        let needed = (write && json) || (to_telemetry && self.telemetry.is_listening());
         let record = needed.then(record);
         if let (true, Some(record)) = (to_telemetry, &record) {
             self.telemetry.platform(kind, || record.clone());
@@ -173,7 +217,7 @@ impl LogPipe {
             return;
         }
         match record {
-            Some(record) if self.json => {
+            Some(record) if json => {
                 let line = stamped(&format!("platform.{kind}"), record).to_string();
                 self.write_marked(LAMBDA_LINE, &line);
             }
@@ -181,10 +225,20 @@ impl LogPipe {
         }
     }
 
-    /// Waits until every line written so far has reached the recording.
+    /// Waits until every line written so far has reached the recording:
+    /// first the extensions' lines have reached the log, then the log's
+    /// lines the recording.
     pub(crate) fn sync(&self) {
         if self.is_quiet() {
             return;
+        }
+        for extension in crate::lock(&self.extensions).iter_mut() {
+            extension.syncs_sent += 1;
+            let number = extension.syncs_sent;
+            let _ = extension
+                .writer
+                .write_all(format!("{}{number}\n", SYNC as char).as_bytes());
+            wait_for(&extension.acknowledged, number);
         }
         let number = {
             let mut sent = self.syncs_sent.lock().expect("sync counter lock");
@@ -192,12 +246,7 @@ impl LogPipe {
             *sent
         };
         self.write_marked(SYNC, &number.to_string());
-        let count = self.acknowledged.count.lock().expect("ack lock");
-        // Bounded: a reader that died must not hang the emulator.
-        let _ =
-            self.acknowledged
-                .changed
-                .wait_timeout_while(count, Duration::from_secs(5), |count| *count < number);
+        wait_for(&self.acknowledged, number);
     }
 
     fn write_marked(&self, marker: u8, text: &str) {
@@ -216,6 +265,7 @@ impl LogPipe {
     /// runtime left. A process that escaped its group can keep the pipe open;
     /// then its last lines are read later or not at all.
     pub(crate) fn close(&self) {
+        crate::lock(&self.extensions).clear();
         drop(self.writer.lock().expect("log writer lock").take());
         let reader_done = self.reader_done.lock().expect("log reader lock");
         let _ = reader_done.recv_timeout(Duration::from_secs(2));
@@ -247,6 +297,19 @@ impl LineSink {
         self.emit(line);
     }
 
+    /// A line an extension wrote: the same, but an `extension` record for
+    /// the telemetry.
+    fn emit_extension(&self, line: &[u8]) {
+        if let Some(least) = self.json_logs
+            && record_level(line) < least
+        {
+            return;
+        }
+        self.telemetry
+            .extension_line(&String::from_utf8_lossy(line));
+        self.emit(line);
+    }
+
     fn emit(&self, line: &[u8]) {
         self.tap.copy(line);
         let line = format!("{}{}", self.label, String::from_utf8_lossy(line));
@@ -254,6 +317,15 @@ impl LineSink {
             eprintln!("{line}");
         }
         self.recording.log_line(line);
+    }
+}
+
+/// The level of Lambda's record `platform.<kind>`, for the system log
+/// level: the records of a runtime being done are `DEBUG`, the rest `INFO`.
+fn system_level(kind: &str) -> LogLevel {
+    match kind {
+        "runtimeDone" | "initRuntimeDone" => LogLevel::Debug,
+        _ => LogLevel::Info,
     }
 }
 
@@ -277,20 +349,27 @@ fn record_level(line: &[u8]) -> LogLevel {
         .unwrap_or(LogLevel::Info)
 }
 
+/// Reads the next line into `raw`, without its newline; false at the end
+/// of the pipe.
+fn next_line(reader: &mut impl BufRead, raw: &mut Vec<u8>) -> bool {
+    raw.clear();
+    match reader.read_until(b'\n', raw) {
+        Ok(0) | Err(_) => false,
+        Ok(_) => {
+            if raw.last() == Some(&b'\n') {
+                raw.pop();
+            }
+            true
+        }
+    }
+}
+
 fn read_lines(mut reader: impl BufRead, sink: &LineSink, acknowledged: &Acknowledged) {
     let mut raw = Vec::new();
-    loop {
-        raw.clear();
-        match reader.read_until(b'\n', &mut raw) {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {}
-        }
-        if raw.last() == Some(&b'\n') {
-            raw.pop();
-        }
+    while next_line(&mut reader, &mut raw) {
         let (runtime_part, lambda_part) = match raw
             .iter()
-            .position(|&byte| byte == LAMBDA_LINE || byte == SYNC)
+            .position(|&byte| [LAMBDA_LINE, SYNC, EXTENSION_LINE].contains(&byte))
         {
             Some(at) => (&raw[..at], Some(&raw[at..])),
             None => (&raw[..], None),
@@ -300,10 +379,43 @@ fn read_lines(mut reader: impl BufRead, sink: &LineSink, acknowledged: &Acknowle
         }
         match lambda_part {
             Some([LAMBDA_LINE, text @ ..]) => sink.emit(text),
+            Some([EXTENSION_LINE, text @ ..]) => sink.emit_extension(text),
             Some([SYNC, number @ ..]) => acknowledge(acknowledged, number),
             _ => {}
         }
     }
+}
+
+/// Copies an extension's lines from `reader` into the log, each in one
+/// write and marked as an extension's, and acknowledges its syncs once
+/// the lines before them are in the log.
+fn forward_lines(mut reader: impl BufRead, mut log: PipeWriter, acknowledged: &Acknowledged) {
+    let mut raw = Vec::new();
+    while next_line(&mut reader, &mut raw) {
+        let (line, sync) = match raw.iter().position(|&byte| byte == SYNC) {
+            Some(at) => (&raw[..at], Some(&raw[at + 1..])),
+            None => (&raw[..], None),
+        };
+        if !line.is_empty() || sync.is_none() {
+            let mut marked = Vec::with_capacity(line.len() + 2);
+            marked.push(EXTENSION_LINE);
+            marked.extend_from_slice(line);
+            marked.push(b'\n');
+            let _ = log.write_all(&marked);
+        }
+        if let Some(number) = sync {
+            acknowledge(acknowledged, number);
+        }
+    }
+}
+
+/// Waits until `acknowledged` has reached `number`; bounded, so that a
+/// reader that died cannot hang the local Lambda.
+fn wait_for(acknowledged: &Acknowledged, number: u64) {
+    let count = acknowledged.count.lock().expect("ack lock");
+    let _ = acknowledged
+        .changed
+        .wait_timeout_while(count, Duration::from_secs(5), |count| *count < number);
 }
 
 fn acknowledge(acknowledged: &Acknowledged, number: &[u8]) {
@@ -321,7 +433,15 @@ mod tests {
     #[test]
     fn lambda_lines_start_fresh_after_an_unfinished_runtime_line() {
         let recording = Recording::default();
-        let pipe = LogPipe::open(recording.clone(), false, None, Arc::default(), None).unwrap();
+        let pipe = LogPipe::open(
+            recording.clone(),
+            false,
+            None,
+            Arc::default(),
+            None,
+            LogLevel::Info,
+        )
+        .unwrap();
         let (stdout, stderr) = pipe.child_stdio().unwrap();
         let status = Command::new("sh")
             .args(["-c", "echo one; printf two >&2"])

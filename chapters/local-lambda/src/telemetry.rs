@@ -138,6 +138,13 @@ impl Telemetry {
         }
     }
 
+    /// A line of an extension's, as an `extension` record.
+    pub(crate) fn extension_line(&self, line: &str) {
+        if self.has_subscribers() {
+            self.send(stamped("extension", json!(line)), |types| types.extension);
+        }
+    }
+
     fn send(&self, record: Value, wants: impl Fn(Types) -> bool) {
         for subscriber in lock(&self.subscribers).iter() {
             if wants(subscriber.types) {

@@ -341,11 +341,16 @@ fn telemetry_server_noting(notes: Option<PathBuf>) -> (u16, Arc<Mutex<Vec<Vec<Va
 /// Subscribes the extension to platform records at `port`, waiting at
 /// most `timeout_ms` to send a batch.
 fn subscribe(port: u16, timeout_ms: u32) -> String {
+    subscribe_to(r#"["platform"]"#, port, timeout_ms)
+}
+
+/// Subscribes the extension to `types` of record at `port`.
+fn subscribe_to(types: &str, port: u16, timeout_ms: u32) -> String {
     format!(
         r#"curl -sS -o /dev/null -X PUT "http://$AWS_LAMBDA_RUNTIME_API/2022-07-01/telemetry" \
   -H "Lambda-Extension-Identifier: $id" -d '{{"schemaVersion": "2022-12-13",
   "destination": {{"protocol": "HTTP", "URI": "http://sandbox.localdomain:{port}/"}},
-  "types": ["platform"], "buffering": {{"maxItems": 1000, "timeoutMs": {timeout_ms}}}}}'"#
+  "types": {types}, "buffering": {{"maxItems": 1000, "timeoutMs": {timeout_ms}}}}}'"#
     )
 }
 
@@ -452,4 +457,45 @@ fn a_subscriber_has_every_record_before_it_hears_shutdown() {
             && record["record"]["requestId"] == json!(outcome.request_id)
     });
     assert!(reported, "the invocation's report is in it");
+}
+
+#[test]
+fn the_telemetry_tells_the_extensions_lines_from_the_functions() {
+    let task = TaskRoot::new();
+    let (port, batches) = telemetry_server();
+    let talkative = extension_script(
+        r#"["INVOKE", "SHUTDOWN"]"#,
+        &subscribe_to(r#"["function", "extension"]"#, port, 25),
+        "echo 'a line from the extension' >&2",
+    );
+    let (config, _) = function(&task, &[("talkative", talkative)]);
+    let lambda = LocalLambda::start(config).unwrap();
+    lambda.invoke(Invocation::new("{}")).unwrap();
+    lambda.shutdown();
+    let log = lambda.recording().log();
+    let lines_of = |kind: &str| -> Vec<String> {
+        let records: Vec<Value> = batches.lock().unwrap().iter().flatten().cloned().collect();
+        records
+            .iter()
+            .filter(|record| record["type"] == json!(kind))
+            .map(|record| record["record"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        lines_of("extension"),
+        ["a line from the extension"],
+        "{log:#?}"
+    );
+    assert!(
+        lines_of("function")
+            .iter()
+            .all(|line| !line.contains("extension")),
+        "{:#?}",
+        lines_of("function")
+    );
+    let at = |text: &str| log.iter().position(|line| line.contains(text));
+    assert!(
+        at("a line from the extension") < at("END RequestId"),
+        "in the log too, before the invocation's END: {log:#?}"
+    );
 }
