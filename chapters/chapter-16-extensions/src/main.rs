@@ -146,16 +146,9 @@ fn telemetry_demo() {
 }
 // ANCHOR_END: telemetry-demo
 
-// ANCHOR: json-handler
-/// A handler that writes two JSON records to the log, one at INFO and one
-/// at WARN, and fails when its event is the JSON string "fail".
-const JSON_LOGGING_HANDLER: &str = r#"handler() {
-  echo '{"level": "INFO", "message": "the handler begins"}' >&2
-  echo '{"level": "WARN", "message": "the handler has a warning"}' >&2
-  if [ "$1" = '"fail"' ]; then return 3; fi
-  echo "echo: $1"
-}"#;
-// ANCHOR_END: json-handler
+/// The handler for the JSON logs part: `bash/function.sh`, which writes
+/// a record at INFO and one at WARN, and fails on the event "fail".
+const JSON_LOGGING_HANDLER: &str = include_str!("../bash/function.sh");
 
 // ANCHOR: json-logs-demo
 /// Two invocations, the second failing, with Lambda's JSON log format at

@@ -167,12 +167,7 @@ fn json_logs(level: LogLevel) -> Run {
     let task = TaskRoot::with_bootstrap(runtime());
     task.write(
         "function.sh",
-        r#"handler() {
-  echo '{"level": "INFO", "message": "the handler begins"}' >&2
-  echo '{"level": "WARN", "message": "the handler has a warning"}' >&2
-  if [ "$1" = '"fail"' ]; then return 3; fi
-  echo "echo: $1"
-}"#,
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("bash/function.sh")).unwrap(),
     );
     let mut config = task.config("bootstrap");
     config.json_logs = Some(level);

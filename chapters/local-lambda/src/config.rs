@@ -150,6 +150,11 @@ pub struct FunctionConfig {
     /// `level`. The runtime learns both from `AWS_LAMBDA_LOG_FORMAT` and
     /// `AWS_LAMBDA_LOG_LEVEL`.
     pub json_logs: Option<LogLevel>,
+    /// Lambda's system log level (`DEBUG`, `INFO`, `WARN`): with the JSON
+    /// format, which of Lambda's own records go into the log. At `INFO`,
+    /// the default, `platform.runtimeDone` (a `DEBUG` record) is left out;
+    /// the Telemetry API's subscribers get every record whatever the level.
+    pub system_log_level: LogLevel,
 }
 
 impl FunctionConfig {
@@ -195,6 +200,7 @@ impl FunctionConfig {
             async_retry_delays: vec![Duration::from_secs(60), Duration::from_secs(120)],
             extensions: None,
             json_logs: None,
+            system_log_level: LogLevel::Info,
         }
     }
 

@@ -80,6 +80,11 @@ struct Options {
     /// WARN, ERROR, FATAL) [default: INFO]
     #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
     log_level: Option<LogLevel>,
+    /// With --log-format json: the least level of Lambda's own records
+    /// kept (DEBUG, INFO, WARN); at INFO, platform.runtimeDone is left out
+    /// [default: INFO]
+    #[arg(long, value_name = "LEVEL", value_parser = parse_system_level)]
+    system_log_level: Option<LogLevel>,
     /// A folder of external extensions, as a layer puts them in
     /// /opt/extensions: each executable there starts before the runtime
     #[arg(long, value_name = "DIR")]
@@ -203,6 +208,15 @@ fn function_config(options: &Options) -> Result<FunctionConfig, String> {
             );
         }
     };
+    config.system_log_level = match (config.json_logs, options.system_log_level) {
+        (_, None) => LogLevel::Info,
+        (Some(_), Some(level)) => level,
+        (None, Some(_)) => {
+            return Err(
+                "--system-log-level needs --log-format json: Lambda filters only JSON logs".into(),
+            );
+        }
+    };
     if let Some(folder) = &options.extensions {
         let folder = folder
             .canonicalize()
@@ -272,6 +286,13 @@ fn lambda_default() -> FunctionConfig {
 fn parse_level(text: &str) -> Result<LogLevel, String> {
     LogLevel::parse(text)
         .ok_or_else(|| "expected TRACE, DEBUG, INFO, WARN, ERROR or FATAL".to_string())
+}
+
+/// Lambda's system log levels are three of the six.
+fn parse_system_level(text: &str) -> Result<LogLevel, String> {
+    LogLevel::parse(text)
+        .filter(|level| [LogLevel::Debug, LogLevel::Info, LogLevel::Warn].contains(level))
+        .ok_or_else(|| "expected DEBUG, INFO or WARN".to_string())
 }
 
 fn parse_seconds(text: &str) -> Result<Duration, String> {

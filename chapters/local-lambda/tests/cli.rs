@@ -376,3 +376,49 @@ fn an_event_that_is_not_json_is_refused_unless_allowed() {
         "Echoing request: 'not json'\n"
     );
 }
+
+#[test]
+fn the_logging_flags_set_lambdas_logging_configuration() {
+    let json = |extra: &[&str]| {
+        let mut args = vec!["--log-format", "json"];
+        args.extend_from_slice(extra);
+        args.push("{}");
+        let output = local_lambda().args(&args).output().unwrap();
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let default = json(&[]);
+    assert!(
+        default.contains(r#""type":"platform.start""#)
+            && default.contains(r#""type":"platform.report""#)
+            && !default.contains("platform.runtimeDone"),
+        "{default}"
+    );
+    let debug = json(&["--system-log-level", "DEBUG"]);
+    assert!(
+        debug.contains(r#""type":"platform.runtimeDone""#),
+        "{debug}"
+    );
+
+    for (args, named) in [
+        (
+            &["--log-level", "WARN", "{}"][..],
+            "--log-level needs --log-format json",
+        ),
+        (
+            &["--system-log-level", "DEBUG", "{}"][..],
+            "--system-log-level needs --log-format json",
+        ),
+        (
+            &["--log-format", "json", "--system-log-level", "ERROR", "{}"][..],
+            "expected DEBUG, INFO or WARN",
+        ),
+    ] {
+        let output = local_lambda().args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            !output.status.success() && stderr.contains(named),
+            "{args:?}: {stderr}"
+        );
+    }
+}

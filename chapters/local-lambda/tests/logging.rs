@@ -44,7 +44,7 @@ fn json_logs_make_lambdas_lines_records_and_drop_what_is_below_the_level() {
     task.write_executable("bootstrap", RUNTIME);
     let mut config = task.config("bootstrap");
     config.json_logs = Some(LogLevel::Warn);
-    let log = run(config);
+    let log = run(config.clone());
     let told: Value = serde_json::from_str(&log[0]).unwrap();
     assert_eq!(told["message"], json!("format=JSON level=WARN"));
     let records: Vec<Value> = log[1..]
@@ -57,22 +57,25 @@ fn json_logs_make_lambdas_lines_records_and_drop_what_is_below_the_level() {
         .collect();
     assert_eq!(
         types,
-        [
-            "platform.start",
-            "function",
-            "function",
-            "platform.runtimeDone",
-            "platform.report"
-        ],
-        "{log:#?}"
+        ["platform.start", "function", "function", "platform.report"],
+        "platform.runtimeDone is DEBUG, below the system log level INFO: {log:#?}"
     );
     assert_eq!(
         (&records[1]["message"], &records[2]["message"]),
         (&json!("a warning record"), &json!("an error record")),
         "INFO and the line with no level (INFO too) are dropped under WARN"
     );
-    assert!(records[4]["record"]["metrics"]["durationMs"].is_number());
+    assert!(records[3]["record"]["metrics"]["durationMs"].is_number());
     assert!(records[0]["time"].as_str().unwrap().ends_with('Z'));
+
+    config.system_log_level = LogLevel::Debug;
+    let debug = run(config);
+    assert!(
+        debug
+            .iter()
+            .any(|line| line.contains(r#""type":"platform.runtimeDone""#)),
+        "at the system log level DEBUG it is there: {debug:#?}"
+    );
 
     let plain = run(task.config("bootstrap"));
     assert!(plain[0].contains("format=unset level=unset"), "{plain:#?}");

@@ -14,6 +14,7 @@
 
 use std::process::ExitCode;
 use std::thread;
+use std::time::Duration;
 
 use chapter_16::{Event, Extension, log, own_name};
 use serde_json::Value;
@@ -22,6 +23,13 @@ use serde_json::Value;
 /// environment's own address. Port 4243 is free there: only extensions
 /// listen in an execution environment.
 const LAMBDA_LISTEN_ADDRESS: &str = "sandbox.localdomain:4243";
+
+/// How the subscriber asks Lambda to batch: at most 1,000 records
+/// (Lambda's least `maxItems`; the most is 10,000), and no later than
+/// 100 ms after a batch's first record (Lambda allows 25 to 30,000 ms), so
+/// that a report arrives soon after its invocation.
+const MAX_ITEMS: u32 = 1_000;
+const TIMEOUT_MS: u32 = 100;
 
 // ANCHOR: main
 fn main() -> ExitCode {
@@ -52,17 +60,20 @@ fn subscribe_and_wait(name: &str) -> Result<(), String> {
         .to_ip()
         .map(|address| address.port())
         .ok_or("the server has no TCP port")?;
+    // The main thread will wait in event/next; the server needs its own.
     let reporter = name.to_string();
     thread::spawn(move || receive_batches(&server, &reporter));
     // Lambda delivers only to this host name, whatever the extension binds.
     let destination = format!("http://sandbox.localdomain:{port}");
-    extension.subscribe_telemetry(&destination, &["platform"], 1_000, 100)?;
+    extension.subscribe_telemetry(&destination, &["platform"], MAX_ITEMS, TIMEOUT_MS)?;
     log(&format!("{name}: subscribed"));
     loop {
         if let Event::Shutdown { reason, .. } = extension.next_event()? {
-            // Lambda has sent what it held before SHUTDOWN: every report
-            // is written by now.
             log(&format!("{name}: SHUTDOWN ({reason})"));
+            // The last batch may still be on its way: it goes at most
+            // TIMEOUT_MS after its first record. Twice that is well inside
+            // the 2 s Lambda gives extensions at SHUTDOWN.
+            thread::sleep(Duration::from_millis(2 * u64::from(TIMEOUT_MS)));
             return Ok(());
         }
     }
