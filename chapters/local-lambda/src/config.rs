@@ -16,6 +16,29 @@ pub struct Limits {
     /// Largest response a runtime may POST: 6 MiB plus 100 bytes, the figure
     /// in Lambda's own "Exceeded maximum allowed payload size" error.
     pub response_bytes: usize,
+    /// Largest answer a runtime may stream: 200 MiB.
+    pub streamed_response_bytes: usize,
+    /// How fast a streamed answer goes on to its caller: the first
+    /// `burst_bytes` at full speed, then `bytes_per_second` (6 MiB, then
+    /// 2 MiB/s, on Lambda); `None` passes bytes on as fast as they come,
+    /// for measurements.
+    pub stream_shaping: Option<StreamShaping>,
+}
+
+/// The pace Lambda keeps a streamed answer to (see [`Limits`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamShaping {
+    pub burst_bytes: u64,
+    pub bytes_per_second: u64,
+}
+
+impl Default for StreamShaping {
+    fn default() -> StreamShaping {
+        StreamShaping {
+            burst_bytes: 6 * 1024 * 1024,
+            bytes_per_second: 2 * 1024 * 1024,
+        }
+    }
 }
 
 impl Default for Limits {
@@ -24,6 +47,8 @@ impl Default for Limits {
             event_bytes: 6 * 1024 * 1024,
             async_event_bytes: 1024 * 1024,
             response_bytes: 6 * 1024 * 1024 + 100,
+            streamed_response_bytes: 200 * 1024 * 1024,
+            stream_shaping: Some(StreamShaping::default()),
         }
     }
 }

@@ -27,8 +27,16 @@ use crate::lock;
 /// the transport and the API each stand on their own.
 pub(crate) trait RequestHandler {
     /// Answers one request read from `connection` (`lent`: by the caller
-    /// it is lent to, not by its own thread).
-    fn serve(&self, request: &Request, connection: &Arc<Connection>, lent: bool) -> Served;
+    /// it is lent to, not by its own thread). `reader` is the connection's
+    /// reading half, where a streamed body (`request.streamed`) is still
+    /// to be read.
+    fn serve(
+        &self,
+        request: &Request,
+        reader: &mut BufReader<TcpStream>,
+        connection: &Arc<Connection>,
+        lent: bool,
+    ) -> Served;
     /// Lets go of a connection that closed, and of anything parked on it.
     fn forget(&self, connection: &Arc<Connection>);
     /// Where the invocation stands, for a caller reading a lent connection.
@@ -145,9 +153,11 @@ pub(crate) fn serve(stream: TcpStream, sandbox: &impl RequestHandler) {
     };
     loop {
         connection.wait_until_given_back();
-        let request = http::read_next(&mut lock(&connection.reader), &mut &connection.stream);
-        let Some(request) = request else { break };
-        if sandbox.serve(&request, &connection, false) == Served::Closed {
+        let mut reader = lock(&connection.reader);
+        let Some(request) = http::read_next(&mut reader, &mut &connection.stream) else {
+            break;
+        };
+        if sandbox.serve(&request, &mut reader, &connection, false) == Served::Closed {
             break;
         }
     }
@@ -197,7 +207,7 @@ pub(crate) fn drive(
         let Some(request) = http::read_next(&mut reader, &mut &connection.stream) else {
             break false;
         };
-        match sandbox.serve(&request, connection, true) {
+        match sandbox.serve(&request, &mut reader, connection, true) {
             Served::Answered => {}
             Served::Parked => break true,
             Served::Closed => break false,

@@ -3,21 +3,21 @@
 //! Interface Emulator serves it in Lambda's base images, so that `curl`,
 //! the AWS CLI and AWS's SDKs can invoke the function. The three invocation
 //! types, the log's tail, and Lambda's errors, each with its status and
-//! `x-amzn-ErrorType`; the request is read in `invoke_request.rs`.
+//! `x-amzn-ErrorType`; the request is read in `invoke_request.rs`. The
+//! same port serves `InvokeWithResponseStream` (`invoke_stream.rs`).
 
+use std::io::BufReader;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use base64::Engine;
-use serde_json::json;
-
 use crate::async_invoke;
 use crate::http::{self, Request, Response};
 use crate::invocation::Invocation;
-use crate::invoke_request::{self, InvocationType, Payloads, Refusal};
+use crate::invoke_request::{self, InvocationType, Payloads, log_result, refused};
+use crate::invoke_stream;
 use crate::lambda::LocalLambda;
 
 /// The path `curl` posts to, as with AWS's base images.
@@ -74,8 +74,22 @@ impl FrontDoor {
     }
 }
 
+/// Serves one caller's connection: requests one after another, the
+/// streaming door's answered as they come, the others whole.
 fn serve_connection(stream: TcpStream, lambda: &Arc<LocalLambda>, payloads: Payloads) {
-    http::serve_connection(&stream, |request| handle(request, lambda, payloads));
+    let _ = stream.set_nodelay(true);
+    let mut reader = BufReader::new(&stream);
+    while let Some(request) = http::read_next(&mut reader, &mut &stream) {
+        let kept = if invoke_stream::is_stream_path(&request.target) {
+            invoke_stream::serve(&request, &stream, lambda, payloads)
+        } else {
+            let response = handle(&request, lambda, payloads);
+            http::write_response(&mut &stream, &response, request.keep_alive).is_ok()
+        };
+        if !(kept && request.keep_alive) {
+            return;
+        }
+    }
 }
 
 // ANCHOR: handle
@@ -128,26 +142,6 @@ fn run(lambda: &LocalLambda, invocation: Invocation) -> Response {
         response = response.with_header("X-Amz-Log-Result", &log_result(log));
     }
     response
-}
-
-/// Lambda's `X-Amz-Log-Result`: the last 4 KB of the invocation's log, in base64.
-fn log_result(log: &[u8]) -> String {
-    let tail = &log[log.len().saturating_sub(LOG_RESULT_BYTES)..];
-    base64::engine::general_purpose::STANDARD.encode(tail)
-}
-
-/// How much of an invocation's log `X-Amz-Log-Result` holds, in bytes.
-const LOG_RESULT_BYTES: usize = 4096;
-
-/// Lambda's answer to a request it refuses: the error type in
-/// `x-amzn-ErrorType` (which AWS's SDKs raise as that exception) and a
-/// JSON body with the message.
-fn refused(refusal: &Refusal) -> Response {
-    Response::json(
-        refusal.status,
-        &json!({"Type": "User", "message": refusal.message}),
-    )
-    .with_header("x-amzn-ErrorType", refusal.error_type)
 }
 
 impl Drop for FrontDoor {

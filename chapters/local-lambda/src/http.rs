@@ -26,7 +26,15 @@ pub struct Request {
     pub body: Vec<u8>,
     /// Whether the client asked to keep the connection open afterwards.
     pub keep_alive: bool,
+    /// Whether the body is a streamed answer
+    /// (`Lambda-Runtime-Function-Response-Mode: streaming`), left unread for
+    /// its route to read as it comes.
+    pub streamed: bool,
 }
+
+/// The header with which a runtime says how its answer comes: `streaming`
+/// (a chunked body, passed on as it arrives) or `buffered` (the default).
+pub const RESPONSE_MODE: &str = "Lambda-Runtime-Function-Response-Mode";
 
 impl Request {
     /// The value of a header, compared without regard to case as HTTP requires.
@@ -124,8 +132,12 @@ pub fn read_request<R: Read>(
         headers,
         body: Vec::new(),
         keep_alive: false,
+        streamed: false,
     };
     request.keep_alive = wants_keep_alive(&request, version);
+    request.streamed = request
+        .header(RESPONSE_MODE)
+        .is_some_and(|mode| mode.eq_ignore_ascii_case("streaming"));
     if request
         .header("Expect")
         .is_some_and(|value| value.eq_ignore_ascii_case("100-continue"))
@@ -133,7 +145,9 @@ pub fn read_request<R: Read>(
         interim.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
         interim.flush()?;
     }
-    request.body = read_body(reader, &request)?;
+    if !request.streamed {
+        request.body = read_body(reader, &request)?;
+    }
     Ok(request)
 }
 
@@ -256,45 +270,126 @@ impl From<ChunkedError> for io::Error {
 }
 
 // ANCHOR: read-chunked
-/// Reads a body sent with `Transfer-Encoding: chunked` (RFC 9112, section
-/// 7.1): chunks, each a size in hexadecimal on a line of its own (anything
-/// after a `;` is an extension, and ignored), then that many bytes and a
-/// line end; a chunk of size 0 ends the body, and the trailer fields after
-/// it, up to an empty line, are read and dropped. `limit` is the largest
-/// body accepted, in bytes. It is the one reader of chunked bodies in the
-/// project: the local Lambda's server and chapter 14's hand-written client
-/// both use it.
+/// A body sent with `Transfer-Encoding: chunked` (RFC 9112, section 7.1),
+/// read a piece at a time: chunks, each a size in hexadecimal on a line of
+/// its own (anything after a `;` is an extension, and ignored), then that
+/// many bytes and a line end; a chunk of size 0 ends the body, and the
+/// trailer fields after it, up to an empty line, are kept. It is the one
+/// reader of chunked bodies in the project: the local Lambda's server
+/// (whole requests, and a runtime's streamed answers as they come) and
+/// chapter 14's hand-written client all use it.
+pub struct ChunkedBody<'a, R: BufRead> {
+    reader: &'a mut R,
+    /// The current chunk's size, and how many of its bytes are not yet read.
+    chunk_size: usize,
+    left_in_chunk: usize,
+    /// The trailer fields, once the last chunk has been read.
+    trailers: Option<Vec<(String, String)>>,
+}
+
+impl<'a, R: BufRead> ChunkedBody<'a, R> {
+    /// The chunked body that `reader` is at the start of.
+    pub fn new(reader: &'a mut R) -> ChunkedBody<'a, R> {
+        ChunkedBody {
+            reader,
+            chunk_size: 0,
+            left_in_chunk: 0,
+            trailers: None,
+        }
+    }
+
+    /// Reads the next bytes of the body into `buffer`, at most its length
+    /// and never past the end of a chunk; 0 at the end of the body. Errors:
+    /// a malformed chunk size or line end, or a connection that closed
+    /// inside the body.
+    pub fn read(&mut self, buffer: &mut [u8]) -> Result<usize, ChunkedError> {
+        let left = self.chunk_left()?;
+        let wanted = buffer.len().min(left);
+        if wanted == 0 {
+            return Ok(0);
+        }
+        self.reader
+            .read_exact(&mut buffer[..wanted])
+            .map_err(|error| {
+                if error.kind() == io::ErrorKind::UnexpectedEof {
+                    closed_inside_the_body()
+                } else {
+                    ChunkedError::Io(error)
+                }
+            })?;
+        self.left_in_chunk -= wanted;
+        if self.left_in_chunk == 0 {
+            let end = read_body_line(self.reader)?;
+            if !end.is_empty() {
+                return Err(ChunkedError::Malformed(format!(
+                    "{} bytes of chunk data followed by {end:?}, not a line end",
+                    self.chunk_size
+                )));
+            }
+        }
+        Ok(wanted)
+    }
+
+    /// How many bytes of the current chunk are still to be read, reading
+    /// the next chunk's size line if the last chunk is done; 0 at the end
+    /// of the body, whose trailer fields are then read too.
+    pub fn chunk_left(&mut self) -> Result<usize, ChunkedError> {
+        if self.left_in_chunk == 0 && self.trailers.is_none() {
+            self.chunk_size = read_chunk_size(self.reader)?;
+            self.left_in_chunk = self.chunk_size;
+            if self.chunk_size == 0 {
+                self.trailers = Some(read_trailers(self.reader)?);
+            }
+        }
+        Ok(self.left_in_chunk)
+    }
+
+    /// The trailer fields sent after the last chunk, once it is read.
+    pub fn trailers(&self) -> &[(String, String)] {
+        self.trailers.as_deref().unwrap_or_default()
+    }
+}
+
+/// Reads a whole chunked body; `limit` is the largest accepted, in bytes.
 pub fn read_chunked_body(reader: &mut impl BufRead, limit: usize) -> Result<Vec<u8>, ChunkedError> {
     let mut body = Vec::new();
+    let mut chunked = ChunkedBody::new(reader);
+    let mut piece = vec![0; 64 * 1024];
     loop {
-        let size_line = read_body_line(reader)?;
-        let size_text = size_line.split(';').next().unwrap_or_default().trim();
-        let size = usize::from_str_radix(size_text, 16).map_err(|_| {
-            ChunkedError::Malformed(format!(
-                "a chunk size that is not hexadecimal: {size_line:?}"
-            ))
-        })?;
-        if size == 0 {
-            while !read_body_line(reader)?.is_empty() {}
-            return Ok(body);
+        // A chunk that says it is too large is refused before it is read.
+        match chunked.chunk_left()? {
+            0 => return Ok(body),
+            left if left > limit - body.len() => return Err(ChunkedError::TooLarge { limit }),
+            _ => {}
         }
-        if size > limit - body.len() {
-            return Err(ChunkedError::TooLarge { limit });
+        let read = chunked.read(&mut piece)?;
+        body.extend_from_slice(&piece[..read]);
+    }
+}
+
+/// A chunk's size line: the size in hexadecimal, then perhaps `;` and an
+/// extension.
+fn read_chunk_size(reader: &mut impl BufRead) -> Result<usize, ChunkedError> {
+    let size_line = read_body_line(reader)?;
+    let size_text = size_line.split(';').next().unwrap_or_default().trim();
+    usize::from_str_radix(size_text, 16).map_err(|_| {
+        ChunkedError::Malformed(format!(
+            "a chunk size that is not hexadecimal: {size_line:?}"
+        ))
+    })
+}
+
+/// The trailer fields after the last chunk, `Name: value` a line, up to an
+/// empty line.
+fn read_trailers(reader: &mut impl BufRead) -> Result<Vec<(String, String)>, ChunkedError> {
+    let mut trailers = Vec::new();
+    loop {
+        let line = read_body_line(reader)?;
+        if line.is_empty() {
+            return Ok(trailers);
         }
-        let start = body.len();
-        body.resize(start + size, 0);
-        reader.read_exact(&mut body[start..]).map_err(|error| {
-            if error.kind() == io::ErrorKind::UnexpectedEof {
-                closed_inside_the_body()
-            } else {
-                ChunkedError::Io(error)
-            }
-        })?;
-        let end = read_body_line(reader)?;
-        if !end.is_empty() {
-            return Err(ChunkedError::Malformed(format!(
-                "{size} bytes of chunk data followed by {end:?}, not a line end"
-            )));
+        if let Some((name, value)) = line.split_once(':') {
+            trailers.push((name.trim().to_string(), value.trim().to_string()));
         }
     }
 }

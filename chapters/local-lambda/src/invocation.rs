@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use serde_json::json;
 
+use crate::response_stream::ResponseStream;
+
 /// One request to run the function.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Invocation {
@@ -33,6 +35,10 @@ pub struct Invocation {
     /// tenant-isolated function: its environments serve no other tenant,
     /// and the runtime sees it in `Lambda-Runtime-Aws-Tenant-Id`.
     pub tenant_id: Option<String>,
+    /// Where the answer goes as the runtime sends it, for a caller that
+    /// reads it as it comes: every byte of a successful answer, streamed
+    /// or not. The outcome's body then holds a buffered answer only.
+    pub stream: Option<ResponseStream>,
 }
 
 impl Invocation {

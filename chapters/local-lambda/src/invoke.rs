@@ -91,6 +91,7 @@ pub(crate) fn run(
             headers_left_out: invocation.headers_left_out,
             framing: config.event_framing,
             tenant_id: invocation.tenant_id,
+            stream: invocation.stream,
         },
         on_return,
     );

@@ -4,9 +4,10 @@
 //! Lambda checks it, and the payload, which must be JSON.
 
 use base64::Engine;
+use serde_json::json;
 
 use crate::config::Limits;
-use crate::http::Request;
+use crate::http::{Request, Response};
 use crate::ids;
 use crate::invocation::{Invocation, Rejection, check_json};
 
@@ -61,6 +62,26 @@ pub(crate) struct InvokeRequest {
 
 /// Largest `X-Amz-Client-Context` Lambda takes, in bytes of base64.
 const CLIENT_CONTEXT_BYTES: usize = 3583;
+
+/// Lambda's `X-Amz-Log-Result`: the last 4 KB of the invocation's log, in base64.
+pub(crate) fn log_result(log: &[u8]) -> String {
+    let tail = &log[log.len().saturating_sub(LOG_RESULT_BYTES)..];
+    base64::engine::general_purpose::STANDARD.encode(tail)
+}
+
+/// How much of an invocation's log `X-Amz-Log-Result` holds, in bytes.
+const LOG_RESULT_BYTES: usize = 4096;
+
+/// Lambda's answer to a request it refuses: the error type in
+/// `x-amzn-ErrorType` (which AWS's SDKs raise as that exception) and a
+/// JSON body with the message.
+pub(crate) fn refused(refusal: &Refusal) -> Response {
+    Response::json(
+        refusal.status,
+        &json!({"Type": "User", "message": refusal.message}),
+    )
+    .with_header("x-amzn-ErrorType", refusal.error_type)
+}
 
 /// Reads `request`. Errors: a header with a value Lambda does not know,
 /// `X-Amz-Log-Type: Tail` on an asynchronous invocation, a client context
@@ -119,7 +140,7 @@ pub(crate) fn read(
     })
 }
 
-fn invalid_parameter(header: &str, value: &str) -> Refusal {
+pub(crate) fn invalid_parameter(header: &str, value: &str) -> Refusal {
     Refusal {
         error_type: "InvalidParameterValueException",
         status: 400,
@@ -161,6 +182,7 @@ mod tests {
                 .collect(),
             body: body.to_vec(),
             keep_alive: true,
+            streamed: false,
         }
     }
 

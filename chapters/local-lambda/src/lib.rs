@@ -34,12 +34,14 @@ mod init;
 mod invocation;
 mod invoke;
 mod invoke_request;
+mod invoke_stream;
 mod keeper;
 mod lambda;
 mod log;
 mod process;
 mod record;
 mod report;
+mod response_stream;
 mod runtime_api;
 mod sandbox;
 mod shutdown;
@@ -48,13 +50,14 @@ mod telemetry;
 mod telemetry_api;
 mod watch;
 
-pub use config::{EventFraming, FunctionConfig, Limits, LogLevel};
+pub use config::{EventFraming, FunctionConfig, Limits, LogLevel, StreamShaping};
 pub use front_door::{FrontDoor, INVOKE_PATH};
 pub use invocation::{FunctionError, Invocation, Outcome, Rejection, check_json};
 pub use invoke_request::Payloads;
 pub use lambda::{Ended, LocalLambda, Pending};
 pub use process::proc_kib;
 pub use record::{Exchange, Recording, render_exchanges, show_body};
+pub use response_stream::{ERROR_BODY_TRAILER, ERROR_TYPE_TRAILER, ResponseStream};
 pub use runtime_api::API_VERSION;
 
 /// A lock that outlives a panic elsewhere: the state it guards stays usable.

@@ -105,6 +105,10 @@ struct Options {
     /// them: this is for experiments with what a runtime makes of such bytes
     #[arg(long)]
     allow_non_json: bool,
+    /// Print each answer as the runtime sends it, as a caller of
+    /// InvokeWithResponseStream reads it, instead of once it is whole
+    #[arg(long)]
+    stream: bool,
     /// Stay up and take invocations over HTTP instead: Lambda's Invoke API,
     /// for curl, the AWS CLI and AWS's SDKs (--endpoint-url)
     #[arg(long)]
@@ -422,6 +426,13 @@ fn stopped(signal: i32, ended: &[local_lambda::Ended]) -> String {
 }
 
 fn invoke_all(config: FunctionConfig, options: &Options) -> Result<ExitCode, String> {
+    if options.stream && config.concurrency > 1 {
+        return Err(
+            "--stream prints each answer as it comes, one invocation at a time: leave out --concurrency"
+                .into(),
+        );
+    }
+    let stream = options.stream;
     let events: Vec<Result<Vec<u8>, Rejection>> = collect_events(options)?
         .into_iter()
         .map(|event| invoke_api_event(event, payloads(options)))
@@ -447,7 +458,7 @@ fn invoke_all(config: FunctionConfig, options: &Options) -> Result<ExitCode, Str
                     };
                     let outcome = match event {
                         Err(refusal) => Err(refusal.clone()),
-                        Ok(event) => lambda.invoke(Invocation::new(event.clone())),
+                        Ok(event) => lambda.invoke(invocation(event, stream)),
                     };
                     if finished.send((index, outcome)).is_err() {
                         return;
@@ -458,11 +469,13 @@ fn invoke_all(config: FunctionConfig, options: &Options) -> Result<ExitCode, Str
         drop(finished);
         let mut waiting = BTreeMap::new();
         let mut printed = 0;
-        let mut stdout = io::stdout().lock();
+        // Not locked for the whole loop: with --stream, the callers write
+        // answers to stdout as they come.
+        let mut stdout = io::stdout();
         for (index, outcome) in results {
             waiting.insert(index, outcome);
             while let Some(outcome) = waiting.remove(&printed) {
-                all_succeeded &= print_outcome(&mut stdout, outcome)?;
+                all_succeeded &= print_outcome(&mut stdout, outcome, stream)?;
                 printed += 1;
             }
         }
@@ -488,17 +501,34 @@ fn invoke_api_event(event: Vec<u8>, payloads: Payloads) -> Result<Vec<u8>, Rejec
     Ok(event)
 }
 
+/// An invocation of `event`; with `stream`, its answer goes to stdout as
+/// the runtime sends it.
+fn invocation(event: &[u8], stream: bool) -> Invocation {
+    let mut invocation = Invocation::new(event);
+    if stream {
+        invocation.stream = Some(local_lambda::ResponseStream::new(io::stdout()));
+    }
+    invocation
+}
+
 /// Prints an invocation's result on stdout (or why it was refused, on
-/// stderr); `true` if it succeeded.
+/// stderr); `true` if it succeeded. With `streamed`, a successful answer
+/// is already out, and only the line's end is left to print.
 fn print_outcome(
     stdout: &mut impl Write,
     outcome: Result<Outcome, Rejection>,
+    streamed: bool,
 ) -> Result<bool, String> {
     match outcome {
         Ok(outcome) => {
+            let body = if streamed && outcome.is_success() {
+                &[][..]
+            } else {
+                outcome.body()
+            };
             // The function's bytes as it answered them, UTF-8 or not.
             let printed = stdout
-                .write_all(outcome.body())
+                .write_all(body)
                 .and_then(|()| stdout.write_all(b"\n"))
                 .and_then(|()| stdout.flush());
             printed.map_err(|error| format!("writing stdout: {error}"))?;

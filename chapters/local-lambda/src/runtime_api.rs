@@ -6,6 +6,7 @@
 //! when a runtime is killed (a timeout, a crash), its API is retired with it,
 //! and a late request from the dead process can never take the next event.
 
+use std::io::BufReader;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::thread;
@@ -16,8 +17,9 @@ use serde_json::json;
 use crate::config::EventFraming;
 use crate::connection::{self, Bell, Connection, Parked, Progress, Reply, RequestHandler, Served};
 use crate::extensions_api::{self, EXTENSIONS_VERSION};
-use crate::http::{Request, Response};
-use crate::sandbox::{Answer, Closing, Offer, OnReturn, Phase, Sandbox};
+use crate::http::{RESPONSE_MODE, Request, Response};
+use crate::response_stream::{self, ResponseStream};
+use crate::sandbox::{Answer, Closing, Offer, OnReturn, Phase, Sandbox, SandboxState};
 use crate::telemetry_api::{self, TELEMETRY_PATH};
 
 /// The version segment every Runtime API path starts with.
@@ -28,6 +30,7 @@ pub const API_VERSION: &str = "2018-06-01";
 fn handle(
     sandbox: &Sandbox,
     request: &Request,
+    reader: &mut BufReader<TcpStream>,
     connection: &Arc<Connection>,
     record: usize,
 ) -> Reply {
@@ -61,7 +64,13 @@ fn handle(
             );
         }
         ("POST", ["invocation", id, "response"]) if !id.is_empty() => {
-            response(sandbox, id, request)
+            match request.header(RESPONSE_MODE) {
+                _ if request.streamed => streamed_response(sandbox, id, reader),
+                Some(mode) if !mode.eq_ignore_ascii_case("buffered") => {
+                    unknown_response_mode(sandbox, id)
+                }
+                _ => response(sandbox, id, request),
+            }
         }
         ("POST", ["invocation", id, "error"]) if !id.is_empty() => error(sandbox, id, request),
         ("POST", ["init", "error"]) => init_error(sandbox, request),
@@ -94,9 +103,9 @@ fn next(sandbox: &Sandbox, request: Parked) -> Reply {
     state.phase = Phase::Ready;
     if state.retired {
         Reply::Close
-    } else if let Some(offer) = state.offered.take() {
+    } else if let Some(mut offer) = state.offered.take() {
         state.runtime_back = false;
-        state.in_flight = Some(offer.request_id.clone());
+        hand_over(&mut state, &mut offer);
         let response = event_response(offer);
         sandbox.recording.response(request.record, &response);
         Reply::Now(response)
@@ -111,8 +120,21 @@ fn next(sandbox: &Sandbox, request: Parked) -> Reply {
 }
 // ANCHOR_END: next
 
+/// The event in `offer` is the runtime's now: its id is in flight, and its
+/// answer goes where the caller asked.
+fn hand_over(state: &mut SandboxState, offer: &mut Offer) {
+    state.in_flight = Some(offer.request_id.clone());
+    state.stream_to = offer.stream.take();
+    state.streaming_began = false;
+}
+
 fn response(sandbox: &Sandbox, id: &str, request: &Request) -> Response {
     let too_large = request.body.len() > sandbox.limits.response_bytes;
+    // A caller reading the answer as it comes gets a buffered one whole,
+    // before the invocation is over.
+    if !too_large && let Some(stream) = take_stream(sandbox, id) {
+        let _ = stream.send(&request.body);
+    }
     let answer = if too_large {
         Answer::TooLarge {
             size: request.body.len(),
@@ -133,7 +155,74 @@ fn response(sandbox: &Sandbox, id: &str, request: &Request) -> Response {
     }
 }
 
+// ANCHOR: streamed-response
+/// A streamed answer: passed on as it comes to a caller that reads it so,
+/// then taken as the invocation's answer, with the error from its
+/// trailers if the runtime reported one there.
+fn streamed_response(sandbox: &Sandbox, id: &str, reader: &mut BufReader<TcpStream>) -> Response {
+    if sandbox.lock().in_flight.as_deref() != Some(id) {
+        // Read to its end, so that the connection can go on.
+        response_stream::forward(reader, None, &sandbox.limits, || {});
+        return invalid_request_id();
+    }
+    let stream = take_stream(sandbox, id);
+    let began = || sandbox.lock().streaming_began = true;
+    let received = response_stream::forward(reader, stream.as_ref(), &sandbox.limits, began);
+    let answer = match received.error {
+        Some((error_type, body)) => Answer::Error {
+            error_type: Some(error_type),
+            body,
+        },
+        None => Answer::Response(received.body),
+    };
+    accept_answer(sandbox, id, answer)
+        .err()
+        .unwrap_or_else(accepted)
+}
+// ANCHOR_END: streamed-response
+
+/// The stream the caller of `id` reads the answer from, if `id` is in
+/// flight and its caller reads it so.
+fn take_stream(sandbox: &Sandbox, id: &str) -> Option<ResponseStream> {
+    let mut state = sandbox.lock();
+    if state.in_flight.as_deref() == Some(id) {
+        state.stream_to.take()
+    } else {
+        None
+    }
+}
+
+/// A response mode Lambda does not know: refused, and the invocation failed.
+fn unknown_response_mode(sandbox: &Sandbox, id: &str) -> Response {
+    let answer = Answer::Error {
+        error_type: Some("Runtime.InvalidResponseModeHeader".to_string()),
+        body: Vec::new(),
+    };
+    if let Err(refusal) = accept_answer(sandbox, id, answer) {
+        return refusal;
+    }
+    Response::json(
+        400,
+        &json!({
+            "errorMessage": format!("Invalid function response mode: {RESPONSE_MODE} must be streaming or buffered"),
+            "errorType": "InvalidFunctionResponseMode",
+        }),
+    )
+}
+
 fn error(sandbox: &Sandbox, id: &str, request: &Request) -> Response {
+    {
+        let state = sandbox.lock();
+        if state.in_flight.as_deref() == Some(id) && state.streaming_began {
+            return Response::json(
+                400,
+                &json!({
+                    "errorMessage": format!("Invalid request ID: the answer to {id} is already streaming; an error after its first byte goes in the trailers {} and {}", response_stream::ERROR_TYPE_TRAILER, response_stream::ERROR_BODY_TRAILER),
+                    "errorType": "InvalidRequestID",
+                }),
+            );
+        }
+    }
     let answer = Answer::Error {
         error_type: request
             .header("Lambda-Runtime-Function-Error-Type")
@@ -155,6 +244,7 @@ fn accept_answer(sandbox: &Sandbox, id: &str, answer: Answer) -> Result<(), Resp
         return Err(invalid_request_id());
     }
     state.in_flight = None;
+    state.stream_to = None;
     state.phase = Phase::ResponseSent;
     state.closing = Closing::Awaiting;
     state.answer = Some((answer, Instant::now()));
@@ -183,9 +273,15 @@ impl RequestHandler for Sandbox {
     /// Answers one request that arrived on `connection`, read by its thread
     /// or (`lent`) by the caller it is lent to, and wakes whoever waits on
     /// what it changed.
-    fn serve(&self, request: &Request, connection: &Arc<Connection>, lent: bool) -> Served {
+    fn serve(
+        &self,
+        request: &Request,
+        reader: &mut BufReader<TcpStream>,
+        connection: &Arc<Connection>,
+        lent: bool,
+    ) -> Served {
         let record = self.recording.request(request);
-        let served = match handle(self, request, connection, record) {
+        let served = match handle(self, request, reader, connection, record) {
             Reply::Now(response) => {
                 if connection.write(&response, request.keep_alive) {
                     Served::Answered
@@ -316,7 +412,7 @@ impl RuntimeApi {
     /// written on, now the caller's to read.
     pub(crate) fn offer(
         &self,
-        offer: Offer,
+        mut offer: Offer,
         on_return: Option<OnReturn>,
     ) -> Option<Arc<Connection>> {
         let sandbox = self.sandbox.as_ref();
@@ -328,7 +424,7 @@ impl RuntimeApi {
             return None;
         };
         state.runtime_back = false;
-        state.in_flight = Some(offer.request_id.clone());
+        hand_over(&mut state, &mut offer);
         drop(state);
         let response = event_response(offer);
         sandbox.recording.response(parked.record, &response);

@@ -15,6 +15,7 @@ use crate::config::{EventFraming, Limits};
 use crate::connection::{Bell, Connection, Parked, Progress};
 use crate::extensions::Extensions;
 use crate::record::Recording;
+use crate::response_stream::ResponseStream;
 use crate::telemetry::Telemetry;
 
 /// An event waiting for the runtime, with what Lambda sends alongside it.
@@ -33,6 +34,8 @@ pub(crate) struct Offer {
     pub framing: EventFraming,
     /// The tenant, for `Lambda-Runtime-Aws-Tenant-Id`.
     pub tenant_id: Option<String>,
+    /// Where the answer goes as it comes, for a caller that reads it so.
+    pub stream: Option<ResponseStream>,
 }
 
 /// What the runtime said about the event it was given.
@@ -91,6 +94,12 @@ pub(crate) struct SandboxState {
     pub offered: Option<Offer>,
     /// The request id of the event the runtime has and has not answered.
     pub in_flight: Option<String>,
+    /// Where the in-flight invocation's answer goes as it comes, if its
+    /// caller reads it so.
+    pub stream_to: Option<ResponseStream>,
+    /// Whether the runtime has begun to stream the in-flight invocation's
+    /// answer: from its first byte, `/error` is refused.
+    pub streaming_began: bool,
     /// The runtime's answer, and when it came.
     pub answer: Option<(Answer, Instant)>,
     pub init_error: Option<Answer>,
@@ -157,6 +166,8 @@ impl Sandbox {
                 phase: Phase::Started,
                 offered: None,
                 in_flight: None,
+                stream_to: None,
+                streaming_began: false,
                 answer: None,
                 init_error: None,
                 ready_at: None,
