@@ -10,7 +10,6 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -79,11 +78,6 @@ fn serve(task: &TaskRoot, extra: &[&str]) -> Server {
     )
 }
 
-/// The root of an invoke URL, which AWS's clients call `--endpoint-url`.
-fn endpoint(server: &Server) -> String {
-    server.url.split("/2015-03-31").next().unwrap().to_string()
-}
-
 /// Runs boto3's `invoke` once per call, one after the other; what each
 /// returned. `env` is boto3's own environment.
 fn boto3(server: &Server, calls: &Value, env: &[(&str, &str)]) -> Vec<Value> {
@@ -96,21 +90,7 @@ fn boto3_with(
     env: &[(&str, &str)],
     options: &[&str],
 ) -> Vec<Value> {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/invoke_with_boto3.py");
-    let output = Command::new("python3")
-        .arg(script)
-        .arg(endpoint(server))
-        .arg(calls.to_string())
-        .args(options)
-        .envs(env.iter().copied())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "boto3 failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("a JSON list of results")
+    common::python_results("invoke_with_boto3.py", server, calls, env, options)
 }
 
 fn payload(result: &Value) -> Value {
@@ -317,7 +297,7 @@ fn the_aws_cli_invokes_the_front_door() {
     let server = serve(&task, &[]);
     let aws = |payload: &str, out: &str| {
         Command::new("aws")
-            .args(["lambda", "invoke", "--endpoint-url", &endpoint(&server)])
+            .args(["lambda", "invoke", "--endpoint-url", &server.endpoint()])
             .args(["--region", "us-east-1", "--function-name", "function"])
             // The CLI from PyPI (version 1) sends --payload as it is written.
             .args(["--payload", payload, out])

@@ -14,20 +14,8 @@ import json
 import sys
 import time
 
-import boto3
-from botocore.config import Config
-
-
-def client(url):
-    # Credentials of any value: the local Lambda does not check signatures.
-    return boto3.client(
-        "lambda",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-        config=Config(retries={"max_attempts": 1}),
-    )
+# The same client as the Invoke tests', from the script beside this one.
+from invoke_with_boto3 import client
 
 
 def stream(lambda_client, call):

@@ -10,7 +10,6 @@
 mod common;
 
 use std::io::{self, Write};
-use std::path::PathBuf;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -209,20 +208,7 @@ fn serve(task: &TaskRoot) -> Server {
 
 /// What boto3's `invoke_with_response_stream` got, one result per call.
 fn boto3_stream(server: &Server, calls: &Value) -> Vec<Value> {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/stream_with_boto3.py");
-    let endpoint = server.url.split("/2015-03-31").next().unwrap();
-    let output = Command::new("python3")
-        .arg(script)
-        .arg(endpoint)
-        .arg(calls.to_string())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "boto3 failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("a JSON list of results")
+    common::python_results("stream_with_boto3.py", server, calls, &[], &[])
 }
 
 #[test]

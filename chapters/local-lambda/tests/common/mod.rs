@@ -12,6 +12,11 @@ pub struct Server {
 }
 
 impl Server {
+    /// The root of its invoke URL, which AWS's clients call `--endpoint-url`.
+    pub fn endpoint(&self) -> String {
+        self.url.split("/2015-03-31").next().unwrap().to_string()
+    }
+
     /// Starts `local-lambda --serve` with `args`, in a process group of
     /// its own, as a shell starts a command: a signal to that group is what
     /// Ctrl-C sends, and it does not reach the test.
@@ -115,4 +120,34 @@ pub fn marked(mark: &str) -> Vec<(u32, String)> {
         }
     }
     names
+}
+
+/// Runs `script` (a Python file in `tests/`, driving one of AWS's clients)
+/// with the endpoint of `server`, `calls` as JSON, and `options`, with
+/// `env` added to its environment; what it printed, a JSON list of results.
+pub fn python_results(
+    script: &str,
+    server: &Server,
+    calls: &serde_json::Value,
+    env: &[(&str, &str)],
+    options: &[&str],
+) -> Vec<serde_json::Value> {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(script);
+    let output = std::process::Command::new("python3")
+        .arg(&script)
+        .arg(server.endpoint())
+        .arg(calls.to_string())
+        .args(options)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{} failed: {}",
+        script.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("a JSON list of results")
 }
