@@ -14,6 +14,7 @@ use std::thread;
 use std::time::Duration;
 
 use crate::async_invoke;
+use crate::function_url;
 use crate::http::{self, Request, Response};
 use crate::invocation::Invocation;
 use crate::invoke_request::{self, InvocationType, Payloads, log_result, refused};
@@ -44,6 +45,19 @@ impl FrontDoor {
         port: u16,
         payloads: Payloads,
     ) -> std::io::Result<FrontDoor> {
+        let door = Door {
+            payloads,
+            function_url: false,
+        };
+        FrontDoor::start_door(lambda, port, door)
+    }
+
+    /// The same, with `door` saying what it serves.
+    pub fn start_door(
+        lambda: Arc<LocalLambda>,
+        port: u16,
+        door: Door,
+    ) -> std::io::Result<FrontDoor> {
         let listener = TcpListener::bind(("127.0.0.1", port))?;
         let address = listener.local_addr()?;
         let stopped = Arc::new(AtomicBool::new(false));
@@ -58,7 +72,7 @@ impl FrontDoor {
                     let lambda = lambda.clone();
                     let _ = thread::Builder::new()
                         .name("front-door-connection".to_string())
-                        .spawn(move || serve_connection(stream, &lambda, payloads));
+                        .spawn(move || serve_connection(stream, &lambda, door));
                 }
             })?;
         Ok(FrontDoor { address, stopped })
@@ -74,14 +88,27 @@ impl FrontDoor {
     }
 }
 
+/// What a front door serves, besides the Invoke API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Door {
+    /// What to do with a payload that is not JSON.
+    pub payloads: Payloads,
+    /// Whether a request outside Lambda's API paths goes to the function, as
+    /// to a Function URL in streaming mode (`function_url.rs`).
+    pub function_url: bool,
+}
+
 /// Serves one caller's connection: requests one after another, the
-/// streaming door's answered as they come, the others whole.
-fn serve_connection(stream: TcpStream, lambda: &Arc<LocalLambda>, payloads: Payloads) {
+/// streaming doors' answered as they come, the others whole.
+fn serve_connection(stream: TcpStream, lambda: &Arc<LocalLambda>, door: Door) {
+    let payloads = door.payloads;
     let _ = stream.set_nodelay(true);
     let mut reader = BufReader::new(&stream);
     while let Some(request) = http::read_next(&mut reader, &mut &stream) {
         let kept = if invoke_stream::is_stream_path(&request.target) {
             invoke_stream::serve(&request, &stream, lambda, payloads)
+        } else if door.function_url && function_url::is_function_path(&request.target) {
+            function_url::serve(&request, &stream, lambda)
         } else {
             let response = handle(&request, lambda, payloads);
             http::write_response(&mut &stream, &response, request.keep_alive).is_ok()

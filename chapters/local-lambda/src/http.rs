@@ -470,10 +470,16 @@ fn chunked(body: &[u8], chunk_bytes: usize) -> Vec<u8> {
     out
 }
 
-fn reason(status: u16) -> &'static str {
+/// The reason phrase for `status`, for a status line.
+pub(crate) fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
+        201 => "Created",
         202 => "Accepted",
+        204 => "No Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        304 => "Not Modified",
         400 => "Bad Request",
         403 => "Forbidden",
         404 => "Not Found",
@@ -481,6 +487,7 @@ fn reason(status: u16) -> &'static str {
         413 => "Request Entity Too Large",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",
+        502 => "Bad Gateway",
         505 => "HTTP Version Not Supported",
         _ => "Unknown",
     }

@@ -25,7 +25,7 @@ use crate::invocation::Outcome;
 use crate::invoke_request::{self, InvocationType, Payloads, log_result, refused};
 use crate::lambda::LocalLambda;
 use crate::lock;
-use crate::response_stream::ResponseStream;
+use crate::response_stream::{AnswerWriter, ResponseStream};
 
 /// Whether `target` is the streaming door:
 /// `/2021-11-15/functions/<any name>/response-streaming-invocations`.
@@ -73,18 +73,13 @@ impl Answering {
     }
 }
 
-/// The function's bytes, each write one `PayloadChunk` event.
+/// The function's bytes, each piece one `PayloadChunk` event.
 struct PayloadChunks(Arc<Mutex<Answering>>);
 
-impl Write for PayloadChunks {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+impl AnswerWriter for PayloadChunks {
+    fn write_piece(&mut self, bytes: &[u8]) -> io::Result<()> {
         let chunk = event("PayloadChunk", "application/octet-stream", bytes.to_vec());
-        lock(&self.0).event(&chunk)?;
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
+        lock(&self.0).event(&chunk)
     }
 }
 
@@ -141,7 +136,7 @@ pub(crate) fn serve(
         request_id: read.invocation.request_id.clone().unwrap_or_default(),
         version: lambda.function_version().to_string(),
     }));
-    let stream = ResponseStream::new(PayloadChunks(answering.clone()));
+    let stream = ResponseStream::to(PayloadChunks(answering.clone()));
     read.invocation.stream = Some(stream.clone());
     let outcome = lambda.invoke(read.invocation);
     // No more payload from here on: what ends the answer goes last.

@@ -28,6 +28,7 @@ mod environment;
 mod extensions;
 mod extensions_api;
 mod front_door;
+mod function_url;
 pub mod http;
 mod ids;
 mod init;
@@ -51,13 +52,14 @@ mod telemetry_api;
 mod watch;
 
 pub use config::{EventFraming, FunctionConfig, Limits, LogLevel, StreamShaping};
-pub use front_door::{FrontDoor, INVOKE_PATH};
+pub use front_door::{Door, FrontDoor, INVOKE_PATH};
+pub use function_url::PRELUDE_CONTENT_TYPE;
 pub use invocation::{FunctionError, Invocation, Outcome, Rejection, check_json};
 pub use invoke_request::Payloads;
 pub use lambda::{Ended, LocalLambda, Pending};
 pub use process::proc_kib;
 pub use record::{Exchange, Recording, render_exchanges, show_body};
-pub use response_stream::{ERROR_BODY_TRAILER, ERROR_TYPE_TRAILER, ResponseStream};
+pub use response_stream::{AnswerWriter, ERROR_BODY_TRAILER, ERROR_TYPE_TRAILER, ResponseStream};
 pub use runtime_api::API_VERSION;
 
 /// A lock that outlives a panic elsewhere: the state it guards stays usable.

@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use local_lambda::{
-    EventFraming, FrontDoor, FunctionConfig, Invocation, LocalLambda, LogLevel, Outcome, Payloads,
-    Rejection,
+    Door, EventFraming, FrontDoor, FunctionConfig, Invocation, LocalLambda, LogLevel, Outcome,
+    Payloads, Rejection,
 };
 
 /// Runs a Lambda custom runtime locally and invokes it once per EVENT.
@@ -105,6 +105,11 @@ struct Options {
     /// them: this is for experiments with what a runtime makes of such bytes
     #[arg(long)]
     allow_non_json: bool,
+    /// With --serve: send every request outside Lambda's API paths to the
+    /// function, as a Function URL in streaming mode does (payload format
+    /// 2.0; a prelude in the answer gives the status, headers and cookies)
+    #[arg(long)]
+    function_url: bool,
     /// Print each answer as the runtime sends it, as a caller of
     /// InvokeWithResponseStream reads it, instead of once it is whole
     #[arg(long)]
@@ -179,7 +184,13 @@ fn main() -> ExitCode {
     }
     let result = function_config(&options).and_then(|config| {
         if options.serve {
-            serve(config, options.port, payloads(&options))
+            let door = Door {
+                payloads: payloads(&options),
+                function_url: options.function_url,
+            };
+            serve(config, options.port, door)
+        } else if options.function_url {
+            Err("--function-url needs --serve: a Function URL takes requests over HTTP".into())
         } else {
             invoke_all(config, &options)
         }
@@ -553,13 +564,13 @@ fn payloads(options: &Options) -> Payloads {
     }
 }
 
-fn serve(mut config: FunctionConfig, port: u16, payloads: Payloads) -> Result<ExitCode, String> {
+fn serve(mut config: FunctionConfig, port: u16, door: Door) -> Result<ExitCode, String> {
     // A server may take millions of invocations: nothing is kept of them.
     config.record = false;
     let lambda =
         Arc::new(LocalLambda::start(config).map_err(|error| format!("cannot start: {error}"))?);
     end_on_signals(lambda.clone())?;
-    let door = FrontDoor::start_with(lambda.clone(), port, payloads)
+    let door = FrontDoor::start_door(lambda.clone(), port, door)
         .map_err(|error| format!("cannot listen: {error}"))?;
     if let Some(runtime_api) = lambda.runtime_api() {
         eprintln!(

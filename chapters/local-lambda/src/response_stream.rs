@@ -28,36 +28,75 @@ pub const ERROR_TYPE_TRAILER: &str = "Lambda-Runtime-Function-Error-Type";
 /// The trailer with the error document, in base64.
 pub const ERROR_BODY_TRAILER: &str = "Lambda-Runtime-Function-Error-Body";
 
+/// What an answer read as it comes is written to: its content type
+/// first, then its bytes.
+pub trait AnswerWriter: Send {
+    /// The answer's `Content-Type`, as the runtime sent it, before its
+    /// first byte.
+    fn content_type(&mut self, _content_type: &str) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// The next bytes of the answer, to go on at once.
+    fn write_piece(&mut self, bytes: &[u8]) -> io::Result<()>;
+}
+
+/// Any `Write` takes the bytes and leaves the type.
+struct Plain<W>(W);
+
+impl<W: Write + Send> AnswerWriter for Plain<W> {
+    fn write_piece(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.0.write_all(bytes)?;
+        self.0.flush()
+    }
+}
+
 // ANCHOR: response-stream
 /// Where an invocation's answer goes as the runtime sends it, for a caller
-/// that reads it as it comes (`InvokeWithResponseStream`, `--stream`):
-/// every byte of a successful answer, streamed or not, in order. Once
-/// [`close`](ResponseStream::close)d, nothing more is written to it, so
-/// that its owner can write what ends the answer.
+/// that reads it as it comes (`InvokeWithResponseStream`, a Function URL,
+/// `--stream`): every byte of a successful answer, streamed or not, in
+/// order. Once [`close`](ResponseStream::close)d, nothing more is written
+/// to it, so that its owner can write what ends the answer.
 #[derive(Clone)]
-pub struct ResponseStream(Arc<Mutex<Option<Box<dyn Write + Send>>>>);
+pub struct ResponseStream(Arc<Mutex<Option<Box<dyn AnswerWriter>>>>);
 // ANCHOR_END: response-stream
 
 impl ResponseStream {
-    /// A stream into `out`.
+    /// A stream of the answer's bytes into `out`.
     pub fn new(out: impl Write + Send + 'static) -> ResponseStream {
+        ResponseStream::to(Plain(out))
+    }
+
+    /// A stream into `out`, which is told the content type too.
+    pub fn to(out: impl AnswerWriter + 'static) -> ResponseStream {
         ResponseStream(Arc::new(Mutex::new(Some(Box::new(out)))))
     }
 
-    /// Writes `bytes` on, and flushes them. Errors: the stream is closed,
-    /// or its writer failed (the caller went away).
+    /// Passes the answer's content type on. Errors: as [`send`](Self::send).
+    pub(crate) fn start(&self, content_type: &str) -> io::Result<()> {
+        self.with_writer(|out| out.content_type(content_type))
+    }
+
+    /// Passes `bytes` on. Errors: the stream is closed, or its writer
+    /// failed (the caller went away).
     pub(crate) fn send(&self, bytes: &[u8]) -> io::Result<()> {
+        self.with_writer(|out| out.write_piece(bytes))
+    }
+
+    fn with_writer(
+        &self,
+        action: impl FnOnce(&mut dyn AnswerWriter) -> io::Result<()>,
+    ) -> io::Result<()> {
         let mut out = lock(&self.0);
         let out = out
             .as_mut()
             .ok_or_else(|| io::Error::new(io::ErrorKind::BrokenPipe, "the stream is closed"))?;
-        out.write_all(bytes)?;
-        out.flush()
+        action(out.as_mut())
     }
 
-    /// Takes the writer back: nothing more is sent through this stream.
-    pub fn close(&self) -> Option<Box<dyn Write + Send>> {
-        lock(&self.0).take()
+    /// Closes the stream: nothing more is sent through it.
+    pub fn close(&self) {
+        drop(lock(&self.0).take());
     }
 }
 
@@ -89,14 +128,15 @@ pub(crate) struct Received {
 }
 
 // ANCHOR: forward
-/// Reads a streamed answer from `reader` and passes each piece to `to`
-/// (or keeps it, without one), at the pace `limits` set. `first_byte` is
-/// called once, before the first byte goes on. Reads to the end of the
-/// body whatever happens, so that the connection can serve the runtime's
-/// next request.
+/// Reads a streamed answer of `content_type` from `reader` and passes
+/// each piece to `to` (or keeps it, without one), at the pace `limits` set.
+/// `first_byte` is called once, before the first byte goes on. Reads to
+/// the end of the body whatever happens, so that the connection can serve
+/// the runtime's next request.
 pub(crate) fn forward(
     reader: &mut impl BufRead,
     to: Option<&ResponseStream>,
+    content_type: &str,
     limits: &Limits,
     first_byte: impl FnOnce(),
 ) -> Received {
@@ -104,7 +144,7 @@ pub(crate) fn forward(
     let mut body = ChunkedBody::new(reader);
     let mut piece = vec![0; 64 * 1024];
     let mut first_byte = Some(first_byte);
-    let mut caller_gone = false;
+    let mut caller_gone = to.is_some_and(|stream| stream.start(content_type).is_err());
     let started = Instant::now();
     loop {
         let read = match body.read(&mut piece) {
@@ -228,7 +268,13 @@ mod tests {
         }
         let stream = ResponseStream::new(Shared(out.clone()));
         let mut first = 0;
-        let received = forward(&mut &sent[..], Some(&stream), &unshaped(), || first += 1);
+        let received = forward(
+            &mut &sent[..],
+            Some(&stream),
+            "text/plain",
+            &unshaped(),
+            || first += 1,
+        );
         assert_eq!(*lock(&out), b"hello world");
         assert_eq!(first, 1);
         assert_eq!(received.bytes, 11);
@@ -247,16 +293,17 @@ mod tests {
             response_bytes: 8,
             ..unshaped()
         };
-        let fits = forward(&mut &b"3\r\nabc\r\n0\r\n\r\n"[..], None, &limits, || {});
+        let fits = forward(&mut &b"3\r\nabc\r\n0\r\n\r\n"[..], None, "", &limits, || {});
         assert_eq!((fits.body, fits.error), (b"abc".to_vec(), None));
         let over = forward(
             &mut &b"9\r\n123456789\r\n0\r\n\r\n"[..],
             None,
+            "",
             &limits,
             || {},
         );
         assert_eq!(over.error.unwrap().0, "Function.ResponseSizeTooLarge");
-        let cut = forward(&mut &b"9\r\n1234"[..], None, &limits, || {});
+        let cut = forward(&mut &b"9\r\n1234"[..], None, "", &limits, || {});
         assert_eq!(cut.error.unwrap().0, "Runtime.TruncatedResponse");
     }
 

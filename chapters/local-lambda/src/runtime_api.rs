@@ -65,7 +65,7 @@ fn handle(
         }
         ("POST", ["invocation", id, "response"]) if !id.is_empty() => {
             match request.header(RESPONSE_MODE) {
-                _ if request.streamed => streamed_response(sandbox, id, reader),
+                _ if request.streamed => streamed_response(sandbox, id, request, reader),
                 Some(mode) if !mode.eq_ignore_ascii_case("buffered") => {
                     unknown_response_mode(sandbox, id)
                 }
@@ -133,7 +133,9 @@ fn response(sandbox: &Sandbox, id: &str, request: &Request) -> Response {
     // A caller reading the answer as it comes gets a buffered one whole,
     // before the invocation is over.
     if !too_large && let Some(stream) = take_stream(sandbox, id) {
-        let _ = stream.send(&request.body);
+        let _ = stream
+            .start(content_type(request))
+            .and_then(|()| stream.send(&request.body));
     }
     let answer = if too_large {
         Answer::TooLarge {
@@ -159,15 +161,26 @@ fn response(sandbox: &Sandbox, id: &str, request: &Request) -> Response {
 /// A streamed answer: passed on as it comes to a caller that reads it so,
 /// then taken as the invocation's answer, with the error from its
 /// trailers if the runtime reported one there.
-fn streamed_response(sandbox: &Sandbox, id: &str, reader: &mut BufReader<TcpStream>) -> Response {
+fn streamed_response(
+    sandbox: &Sandbox,
+    id: &str,
+    request: &Request,
+    reader: &mut BufReader<TcpStream>,
+) -> Response {
     if sandbox.lock().in_flight.as_deref() != Some(id) {
         // Read to its end, so that the connection can go on.
-        response_stream::forward(reader, None, &sandbox.limits, || {});
+        response_stream::forward(reader, None, "", &sandbox.limits, || {});
         return invalid_request_id();
     }
     let stream = take_stream(sandbox, id);
     let began = || sandbox.lock().streaming_began = true;
-    let received = response_stream::forward(reader, stream.as_ref(), &sandbox.limits, began);
+    let received = response_stream::forward(
+        reader,
+        stream.as_ref(),
+        content_type(request),
+        &sandbox.limits,
+        began,
+    );
     let answer = match received.error {
         Some((error_type, body)) => Answer::Error {
             error_type: Some(error_type),
@@ -180,6 +193,12 @@ fn streamed_response(sandbox: &Sandbox, id: &str, reader: &mut BufReader<TcpStre
         .unwrap_or_else(accepted)
 }
 // ANCHOR_END: streamed-response
+
+/// The answer's content type, as the runtime sent it; JSON if it did not
+/// say.
+fn content_type(request: &Request) -> &str {
+    request.header("Content-Type").unwrap_or("application/json")
+}
 
 /// The stream the caller of `id` reads the answer from, if `id` is in
 /// flight and its caller reads it so.

@@ -26,7 +26,9 @@ use serde_json::Value;
 /// - "fails-late": "partial", then the trailers of a `Runtime.StreamError`;
 /// - "odd-mode": a buffered body with the mode `sideways`;
 /// - "error-after-first-byte": "partial", then `/error` on another
-///   connection (its status noted in `$NOTES`), then the end.
+///   connection (its status noted in `$NOTES`), then the end;
+/// - a Function URL's request for `/prelude`: a prelude split across
+///   chunks, then "Hello".
 const RUNTIME: &str = r#"#!/bin/bash
 set -u
 api="$AWS_LAMBDA_RUNTIME_API"
@@ -43,6 +45,14 @@ while true; do
   }
   chunk() { printf '%x\r\n%s\r\n' "${#1}" "$1" >&3; }
   case "$event" in
+    *'"rawPath":"/prelude"'*)
+      # A Function URL's answer: the prelude split across two chunks, its
+      # eight NULs in the middle of the second, the body after them.
+      printf 'POST /2018-06-01/runtime/invocation/%s/response HTTP/1.1\r\nHost: %s\r\nContent-Type: application/vnd.awslambda.http-integration-response\r\nLambda-Runtime-Function-Response-Mode: streaming\r\nTransfer-Encoding: chunked\r\n\r\n' "$id" "$api" >&3
+      chunk '{"statusCode": 201, "hea'
+      rest='ders": {"X-Greeting": "hi"}, "cookies": ["a=1", "b=2"]}'
+      printf '%x\r\n%s\0\0\0\0\0\0\0\0Hel\r\n' "$(( ${#rest} + 8 + 3 ))" "$rest" >&3
+      chunk 'lo'; printf '0\r\n\r\n' >&3 ;;
     '"two-chunks"')
       head streaming; chunk first; sleep 1; chunk second; printf '0\r\n\r\n' >&3 ;;
     '"fails-late"')
@@ -307,4 +317,42 @@ fn the_stream_option_prints_each_piece_as_it_comes() {
         gap >= Duration::from_millis(900),
         "then the rest, a second later: {gap:?}"
     );
+}
+
+#[test]
+fn a_function_url_caller_gets_the_status_headers_and_cookies_of_the_prelude() {
+    let task = TaskRoot::new();
+    function(&task);
+    let notes = format!("NOTES={}", task.path().join("notes.txt").display());
+    let server = Server::start(&[
+        "--function-url",
+        "--bootstrap",
+        task.path().join("bootstrap").to_str().unwrap(),
+        "--task-root",
+        task.path().to_str().unwrap(),
+        "--env",
+        &notes,
+    ]);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut answer = agent
+        .get(&format!("{}/prelude?x=1", server.endpoint()))
+        .call()
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 201);
+    assert_eq!(answer.headers()["x-greeting"], "hi");
+    let cookies: Vec<&str> = answer
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|value| value.to_str().unwrap())
+        .collect();
+    assert_eq!(cookies, ["a=1", "b=2"]);
+    assert_eq!(answer.body_mut().read_to_string().unwrap(), "Hello");
+
+    // Lambda's own paths are still Lambda's.
+    let invoked = agent.post(&server.url).send(r#""two-chunks""#).unwrap();
+    assert_eq!(invoked.status().as_u16(), 200);
 }
