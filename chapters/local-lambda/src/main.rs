@@ -110,6 +110,11 @@ struct Options {
     /// 2.0; a prelude in the answer gives the status, headers and cookies)
     #[arg(long)]
     function_url: bool,
+    /// Pass a streamed answer on as fast as it comes, instead of at
+    /// Lambda's pace (the first 6 MiB at once, then 2 MiB/s): for
+    /// measurements
+    #[arg(long)]
+    no_stream_shaping: bool,
     /// Print each answer as the runtime sends it, as a caller of
     /// InvokeWithResponseStream reads it, instead of once it is whole
     #[arg(long)]
@@ -214,6 +219,9 @@ fn function_config(options: &Options) -> Result<FunctionConfig, String> {
     config.env = options.env.clone();
     config.concurrency = usize::from(options.concurrency);
     config.watch = options.watch;
+    if options.no_stream_shaping {
+        config.limits.stream_shaping = None;
+    }
     config.json_logs = match (options.log_format.as_str(), options.log_level) {
         ("json", level) => Some(level.unwrap_or(LogLevel::Info)),
         (_, None) => None,

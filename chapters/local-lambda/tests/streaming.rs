@@ -39,12 +39,18 @@ while true; do
   event=$(curl -sS -D "$headers" "$base/invocation/next")
   id=$(grep -i '^lambda-runtime-aws-request-id:' "$headers" | cut -d' ' -f2 | tr -d '\r')
   exec 3<>"/dev/tcp/${api%:*}/${api#*:}"
-  head() {
+  answer_head() {
     printf 'POST /2018-06-01/runtime/invocation/%s/response HTTP/1.1\r\nHost: %s\r\nContent-Type: text/plain\r\nLambda-Runtime-Function-Response-Mode: %s\r\nTransfer-Encoding: chunked\r\nTrailer: %s\r\n\r\n' \
       "$id" "$api" "$1" "$trailers" >&3
   }
   chunk() { printf '%x\r\n%s\r\n' "${#1}" "$1" >&3; }
   case "$event" in
+    '"eight-mebibytes"')
+      answer_head streaming
+      for _ in 1 2 3 4 5 6 7 8; do
+        printf '100000\r\n' >&3; head -c 1048576 /dev/zero >&3; printf '\r\n' >&3
+      done
+      printf '0\r\n\r\n' >&3 ;;
     *'"rawPath":"/prelude"'*)
       # A Function URL's answer: the prelude split across two chunks, its
       # eight NULs in the middle of the second, the body after them.
@@ -54,16 +60,16 @@ while true; do
       printf '%x\r\n%s\0\0\0\0\0\0\0\0Hel\r\n' "$(( ${#rest} + 8 + 3 ))" "$rest" >&3
       chunk 'lo'; printf '0\r\n\r\n' >&3 ;;
     '"two-chunks"')
-      head streaming; chunk first; sleep 1; chunk second; printf '0\r\n\r\n' >&3 ;;
+      answer_head streaming; chunk first; sleep 1; chunk second; printf '0\r\n\r\n' >&3 ;;
     '"fails-late"')
-      head streaming; chunk partial
+      answer_head streaming; chunk partial
       document=$(printf '{"errorMessage":"the disk filled","errorType":"Runtime.StreamError"}' | base64 -w0)
       printf '0\r\nLambda-Runtime-Function-Error-Type: Runtime.StreamError\r\nLambda-Runtime-Function-Error-Body: %s\r\n\r\n' "$document" >&3 ;;
     '"odd-mode"')
       printf 'POST /2018-06-01/runtime/invocation/%s/response HTTP/1.1\r\nHost: %s\r\nLambda-Runtime-Function-Response-Mode: sideways\r\nContent-Length: 2\r\n\r\nhi' \
         "$id" "$api" >&3 ;;
     '"error-after-first-byte"')
-      head streaming; chunk partial; sleep 0.2
+      answer_head streaming; chunk partial; sleep 0.2
       curl -sS -o /dev/null -w '%{http_code}\n' "$base/invocation/$id/error" -d '{}' >> "$NOTES"
       printf '0\r\n\r\n' >&3 ;;
   esac
@@ -355,4 +361,38 @@ fn a_function_url_caller_gets_the_status_headers_and_cookies_of_the_prelude() {
     // Lambda's own paths are still Lambda's.
     let invoked = agent.post(&server.url).send(r#""two-chunks""#).unwrap();
     assert_eq!(invoked.status().as_u16(), 200);
+}
+
+#[test]
+fn the_first_six_mebibytes_go_at_once_and_the_rest_at_two_a_second() {
+    let task = TaskRoot::new();
+    let lambda = LocalLambda::start(function(&task)).unwrap();
+    let (outcome, received, _) = streamed(&lambda, r#""eight-mebibytes""#);
+    assert!(outcome.is_success(), "{outcome:?}");
+    let writes = received.0.lock().unwrap().clone();
+    let mebibyte = 1024 * 1024;
+    // When the running total first reached `bytes`.
+    let reached = |bytes: usize| {
+        let mut total = 0;
+        writes
+            .iter()
+            .find(|(_, piece)| {
+                total += piece.len();
+                total >= bytes
+            })
+            .map(|(at, _)| *at)
+            .unwrap()
+    };
+    let start = writes[0].0;
+    let burst = reached(6 * mebibyte) - start;
+    let shaped = reached(8 * mebibyte) - reached(6 * mebibyte);
+    assert!(
+        burst < Duration::from_millis(500),
+        "6 MiB at full speed: {burst:?}"
+    );
+    // 2 MiB at 2 MiB/s: a second, within 10 %.
+    assert!(
+        shaped >= Duration::from_millis(900) && shaped <= Duration::from_millis(1_100),
+        "the rest at 2 MiB/s: {shaped:?}"
+    );
 }
