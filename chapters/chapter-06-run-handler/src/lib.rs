@@ -29,7 +29,7 @@ use std::time::Instant;
 /// a NUL byte, and an event has none, so the event lands in `event[0]` as it
 /// came, trailing newlines and all (`$(cat)` would drop them, and costs a
 /// process of its own).
-const RUN_ONE_EVENT: &str = r#"source "$1" || exit
+pub const RUN_ONE_EVENT: &str = r#"source "$1" || exit
 mapfile -d '' event
 "$2" "${event[0]-}""#;
 // ANCHOR_END: script

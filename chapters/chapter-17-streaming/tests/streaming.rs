@@ -1,0 +1,139 @@
+//! The chapter's two streaming runtimes, bash with curl and Rust, under the
+//! local Lambda with the chapter's handler: the caller gets the same pieces
+//! at the same moments from both; after a failure past the first byte only
+//! the Rust runtime, which can send trailers, tells the caller; and an HTTP
+//! caller of a Function URL gets the status and type of the prelude.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use chapter_17::Arrivals;
+use harness::{TaskRoot, snapshot_settings};
+use local_lambda::{Door, FrontDoor, Invocation, LocalLambda, Payloads, ResponseStream};
+
+fn chapter() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn rust_runtime() -> &'static Path {
+    assert_cmd::cargo::cargo_bin!("chapter-17")
+}
+
+/// A task root with the chapter's handler and `bootstrap`.
+fn task(bootstrap: &Path) -> TaskRoot {
+    let task = TaskRoot::new();
+    task.write_executable("bootstrap", std::fs::read(bootstrap).unwrap());
+    task.copy_in(&chapter().join("bash/function.sh"));
+    task
+}
+
+/// The pieces of the answer to `event`, and the error type if it failed.
+fn streamed(bootstrap: &Path, event: &str) -> (Vec<(f64, String)>, Option<String>) {
+    let task = task(bootstrap);
+    let lambda = LocalLambda::start(task.config("bootstrap")).unwrap();
+    let arrivals = Arrivals::new();
+    let mut invocation = Invocation::new(event);
+    invocation.stream = Some(ResponseStream::new(arrivals.clone()));
+    let outcome = lambda.invoke(invocation).unwrap();
+    lambda.shutdown();
+    let pieces = arrivals
+        .pieces()
+        .into_iter()
+        .map(|(since, bytes)| (since, String::from_utf8_lossy(&bytes).into_owned()))
+        .collect();
+    (pieces, outcome.result.err().map(|error| error.error_type))
+}
+
+fn texts(pieces: &[(f64, String)]) -> Vec<&str> {
+    pieces.iter().map(|(_, text)| text.as_str()).collect()
+}
+
+#[test]
+fn bash_and_rust_stream_the_same_pieces_at_the_same_moments() {
+    let bash = streamed(&chapter().join("bash/bootstrap"), r#""two lines""#);
+    let rust = streamed(rust_runtime(), r#""two lines""#);
+    for (side, (pieces, error)) in [("bash", &bash), ("rust", &rust)] {
+        assert_eq!(texts(pieces), ["first line\n", "second line\n"], "{side}");
+        assert_eq!(*error, None, "{side}");
+        let (first, second) = (pieces[0].0, pieces[1].0);
+        assert!(
+            first < 0.5,
+            "{side}: the first byte at once, not after the handler: {first} s"
+        );
+        assert!(
+            (0.9..1.5).contains(&(second - first)),
+            "{side}: the second line a second later: {first} s, {second} s"
+        );
+    }
+    let gap = (bash.0[0].0 - rust.0[0].0).abs();
+    assert!(
+        gap < 0.3,
+        "the first byte about as soon from both: {gap} s apart"
+    );
+}
+
+#[test]
+fn after_the_first_byte_only_trailers_can_tell_the_caller_of_a_failure() {
+    let (bash, bash_error) = streamed(&chapter().join("bash/bootstrap"), r#""fail-late""#);
+    let (rust, rust_error) = streamed(rust_runtime(), r#""fail-late""#);
+    assert_eq!(texts(&bash), ["first line\n"]);
+    assert_eq!(texts(&rust), ["first line\n"]);
+    assert_eq!(bash_error, None, "curl ends the body as if all went well");
+    assert_eq!(rust_error.as_deref(), Some("Runtime.HandlerFailed"));
+}
+
+#[test]
+fn a_function_url_caller_gets_the_preludes_status_and_type_then_the_body_as_it_comes() {
+    let task = task(rust_runtime());
+    let lambda = Arc::new(LocalLambda::start(task.config("bootstrap")).unwrap());
+    let door = Door {
+        payloads: Payloads::JsonOnly,
+        function_url: true,
+    };
+    let front = FrontDoor::start_door(lambda.clone(), 0, door).unwrap();
+    let asked = Instant::now();
+    let mut response = ureq::get(&format!("http://{}/hello", front.address()))
+        .call()
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/plain; charset=utf-8"
+    );
+    let mut body = response.body_mut().as_reader();
+    let mut first = [0; 11];
+    body.read_exact(&mut first).unwrap();
+    let first_at = asked.elapsed().as_secs_f64();
+    let mut rest = String::new();
+    body.read_to_string(&mut rest).unwrap();
+    assert_eq!(&first, b"first line\n");
+    assert_eq!(rest, "second line\n", "no prelude in the body");
+    assert!(
+        first_at < 0.5,
+        "the first line before the handler is done: {first_at} s"
+    );
+    drop(front);
+    lambda.shutdown();
+}
+
+#[test]
+fn the_demo_shows_both_streams_the_late_failure_and_the_http_answer() {
+    let demo = harness::run_demo(rust_runtime());
+    // Three parts, each a snapshot of its own for its place in the page.
+    let (streams, rest) = demo
+        .stdout
+        .split_once("== a failure after the first line, streamed by bash ==")
+        .expect("the failure part");
+    let (failure, http) = rest
+        .split_once("== an HTTP caller")
+        .expect("the Function URL part");
+    let failure = format!("== a failure after the first line, streamed by bash =={failure}");
+    let http = format!("== an HTTP caller{http}");
+    snapshot_settings().bind(|| {
+        insta::assert_snapshot!("demo_streams", streams);
+        insta::assert_snapshot!("demo_late_failure", failure);
+        insta::assert_snapshot!("demo_function_url", http);
+    });
+}
