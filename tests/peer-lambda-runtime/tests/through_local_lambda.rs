@@ -57,3 +57,49 @@ fn lambda_runtime_reads_an_event_sent_chunked() {
     let reply = json(harness::framing::outcome(&run, 0).body());
     assert_eq!(reply["message"], format!("Hello, {name}!"));
 }
+
+/// Runs `peer-stream` at a Function URL and asks it for `/` with `event`
+/// as the body; the status, the content type and the body.
+fn through_a_function_url(event: &str) -> (u16, String, String) {
+    let task = TaskRoot::with_bootstrap(Path::new(env!("CARGO_BIN_EXE_peer-stream")));
+    let lambda = std::sync::Arc::new(LocalLambda::start(task.config("bootstrap")).unwrap());
+    let door = local_lambda::Door {
+        payloads: local_lambda::Payloads::JsonOnly,
+        function_url: true,
+    };
+    let front = local_lambda::FrontDoor::start_door(lambda.clone(), 0, door).unwrap();
+    let mut response = ureq::post(&format!("http://{}/", front.address()))
+        .send(event)
+        .unwrap();
+    let status = response.status().as_u16();
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let body = response.body_mut().read_to_string().unwrap();
+    drop(front);
+    lambda.shutdown();
+    (status, content_type, body)
+}
+
+#[test]
+fn lambda_runtimes_stream_goes_through_with_its_trailers_in_the_body() {
+    let (status, content_type, body) = through_a_function_url("two lines");
+    assert_eq!(status, 200);
+    assert_eq!(
+        content_type, "application/octet-stream",
+        "the prelude's default"
+    );
+    assert_eq!(body, "first line\nsecond line\n");
+
+    // Its failure after the first byte goes into the body as text, not
+    // into HTTP trailers: the caller gets it as part of the answer, and
+    // Lambda sees a success.
+    let (status, _, body) = through_a_function_url("fail-late");
+    assert_eq!(status, 200);
+    assert!(
+        body.starts_with("first line\nLambda-Runtime-Function-Error-Type: Runtime.StreamError\r\n")
+            && body.contains("Lambda-Runtime-Function-Error-Body: "),
+        "{body:?}"
+    );
+}
