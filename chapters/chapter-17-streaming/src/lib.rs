@@ -27,9 +27,16 @@ use chapter_06::{HandlerError, RUN_ONE_EVENT, ShellHandler, memory_file};
 use chapter_09::log::{Level, Record};
 use chapter_09::{ErrorReport, Fatal, invocation_report, report_invocation_error};
 
-/// The content type of an answer for an HTTP caller (a Function URL):
-/// a prelude with the status and headers comes before the body.
-pub const HTTP_INTEGRATION: &str = "application/vnd.awslambda.http-integration-response";
+/// The answer's content type when the function does not set
+/// `STREAM_CONTENT_TYPE`.
+pub const DEFAULT_CONTENT_TYPE: &str = "text/plain";
+
+/// The answer's content type: the function's `STREAM_CONTENT_TYPE`, which
+/// is `application/vnd.awslambda.http-integration-response` for a handler
+/// that begins its answer with a prelude for an HTTP caller.
+pub fn content_type_from_env() -> String {
+    std::env::var("STREAM_CONTENT_TYPE").unwrap_or_else(|_| DEFAULT_CONTENT_TYPE.to_string())
+}
 
 // ANCHOR: streamed-answer
 /// An answer on its way to Lambda, one chunk at a time.
@@ -133,28 +140,6 @@ impl StreamedAnswer {
     }
 }
 
-// ANCHOR: prelude
-/// The prelude of an answer for an HTTP caller: a JSON object with the
-/// status and headers, then eight NUL bytes, which no JSON text contains,
-/// to say where it ends and the body begins.
-pub fn http_prelude(status: u16, content_type: &str) -> Vec<u8> {
-    let prelude = serde_json::json!({
-        "statusCode": status,
-        "headers": {"Content-Type": content_type},
-    });
-    let mut bytes = prelude.to_string().into_bytes();
-    bytes.extend_from_slice(&[0; 8]);
-    bytes
-}
-// ANCHOR_END: prelude
-
-/// Whether `event` came through a Function URL: payload format 2.0, with
-/// the HTTP request in `requestContext.http`.
-pub fn is_http_event(event: &[u8]) -> bool {
-    serde_json::from_slice::<serde_json::Value>(event)
-        .is_ok_and(|event| event["requestContext"]["http"].is_object())
-}
-
 /// Starts the handler on `event` (as chapter 6 runs it), with its stdout a
 /// pipe to read as it comes, instead of once the handler has exited.
 fn start_handler(handler: &ShellHandler, event: &[u8]) -> Result<Child, HandlerError> {
@@ -186,6 +171,7 @@ pub fn stream_answer(
     id: &str,
     invocation: &NextInvocation,
     handler: &ShellHandler,
+    content_type: &str,
 ) -> io::Result<()> {
     let agent = agent();
     let report_early = |report: &ErrorReport| {
@@ -207,12 +193,7 @@ pub fn stream_answer(
             return report_early(&invocation_report(&HandlerError::Failed(status)));
         }
     }
-    let http = is_http_event(&invocation.body);
-    let content_type = if http { HTTP_INTEGRATION } else { "text/plain" };
     let mut answer = StreamedAnswer::begin(runtime_api, id, content_type)?;
-    if http {
-        answer.send(&http_prelude(200, "text/plain; charset=utf-8"))?;
-    }
     answer.send(&piece[..first])?;
     loop {
         let read = output.read(&mut piece)?;
@@ -242,6 +223,7 @@ pub fn run() -> Fatal {
         (Ok(api), Ok(handler)) => (api, handler),
         (Err(error), _) | (_, Err(error)) => return Fatal(error.to_string()),
     };
+    let content_type = content_type_from_env();
     let agent = agent();
     loop {
         let invocation = match next_invocation(&agent, &runtime_api) {
@@ -256,7 +238,7 @@ pub fn run() -> Fatal {
                 continue;
             }
         };
-        if let Err(error) = stream_answer(&runtime_api, &id, &invocation, &handler) {
+        if let Err(error) = stream_answer(&runtime_api, &id, &invocation, &handler, &content_type) {
             return Fatal(format!("streaming the answer to {id}: {error}"));
         }
     }

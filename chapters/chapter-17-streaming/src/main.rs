@@ -3,8 +3,8 @@
 //! chapter's handler (`bash/function.sh`) under a local Lambda, first with
 //! the bash bootstrap that streams through curl, then with this runtime,
 //! and prints each piece of each answer as the caller got it, with when it
-//! came; then a failure after the first byte, from both; then an answer to
-//! an HTTP caller through a Function URL.
+//! came; then a failure after the first byte, from both; then, from both,
+//! an answer to an HTTP caller through a Function URL.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -33,8 +33,10 @@ fn main() -> ExitCode {
         println!("== a failure after the first line, streamed by {name} ==");
         print_answer(&invoke(&task_root, bootstrap, r#""fail-late""#));
     }
-    println!("== an HTTP caller, through a Function URL, streamed by Rust ==");
-    function_url(&task_root, &rust);
+    for (name, bootstrap) in [("bash", &bash), ("Rust", &rust)] {
+        println!("== an HTTP caller, through a Function URL, streamed by {name} ==");
+        function_url(&task_root, bootstrap);
+    }
     ExitCode::SUCCESS
 }
 
@@ -119,11 +121,18 @@ fn print_answer(answer: &Answer) {
 }
 
 // ANCHOR: function-url
-/// Serves the function at a Function URL and asks it for `/hello` over
-/// HTTP, printing the response's status and type, then each piece of its
-/// body as it comes.
+/// Serves the function at a Function URL, with the handler `page`, whose
+/// answer begins with a prelude, and asks it for `/hello` over HTTP,
+/// printing the response's status and type, then each piece of its body
+/// as it comes.
 fn function_url(task_root: &TaskRoot, bootstrap: &Path) {
-    let lambda = Arc::new(LocalLambda::start(task_root.config(bootstrap)).expect("a local Lambda"));
+    let mut config = task_root.config(bootstrap);
+    config.handler = "function.page".to_string();
+    config.env = vec![(
+        "STREAM_CONTENT_TYPE".to_string(),
+        local_lambda::PRELUDE_CONTENT_TYPE.to_string(),
+    )];
+    let lambda = Arc::new(LocalLambda::start(config).expect("a local Lambda"));
     let door = Door {
         payloads: Payloads::JsonOnly,
         function_url: true,

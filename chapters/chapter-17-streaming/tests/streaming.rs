@@ -84,10 +84,18 @@ fn after_the_first_byte_only_trailers_can_tell_the_caller_of_a_failure() {
     assert_eq!(rust_error.as_deref(), Some("Runtime.HandlerFailed"));
 }
 
-#[test]
-fn a_function_url_caller_gets_the_preludes_status_and_type_then_the_body_as_it_comes() {
-    let task = task(rust_runtime());
-    let lambda = Arc::new(LocalLambda::start(task.config("bootstrap")).unwrap());
+/// Asks the handler `page` for `/hello` through a Function URL, with
+/// `bootstrap` as the runtime: the status, the content type, and the body
+/// with the moment its first line came.
+fn through_a_function_url(bootstrap: &Path) -> (u16, String, String, f64) {
+    let task = task(bootstrap);
+    let mut config = task.config("bootstrap");
+    config.handler = "function.page".to_string();
+    config.env = vec![(
+        "STREAM_CONTENT_TYPE".to_string(),
+        local_lambda::PRELUDE_CONTENT_TYPE.to_string(),
+    )];
+    let lambda = Arc::new(LocalLambda::start(config).unwrap());
     let door = Door {
         payloads: Payloads::JsonOnly,
         function_url: true,
@@ -97,25 +105,43 @@ fn a_function_url_caller_gets_the_preludes_status_and_type_then_the_body_as_it_c
     let mut response = ureq::get(&format!("http://{}/hello", front.address()))
         .call()
         .unwrap();
-    assert_eq!(response.status().as_u16(), 200);
-    assert_eq!(
-        response.headers()["content-type"],
-        "text/plain; charset=utf-8"
-    );
+    let status = response.status().as_u16();
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_string();
     let mut body = response.body_mut().as_reader();
-    let mut first = [0; 11];
+    let mut first = vec![0; "<p>first line</p>\n".len()];
     body.read_exact(&mut first).unwrap();
     let first_at = asked.elapsed().as_secs_f64();
-    let mut rest = String::new();
-    body.read_to_string(&mut rest).unwrap();
-    assert_eq!(&first, b"first line\n");
-    assert_eq!(rest, "second line\n", "no prelude in the body");
-    assert!(
-        first_at < 0.5,
-        "the first line before the handler is done: {first_at} s"
-    );
+    let mut text = String::from_utf8(first).unwrap();
+    body.read_to_string(&mut text).unwrap();
     drop(front);
     lambda.shutdown();
+    (status, content_type, text, first_at)
+}
+
+#[test]
+fn a_function_url_caller_gets_the_handlers_status_and_type_then_the_body_as_it_comes() {
+    for (side, bootstrap) in [
+        ("bash", chapter().join("bash/bootstrap")),
+        ("rust", rust_runtime().to_path_buf()),
+    ] {
+        let (status, content_type, body, first_at) = through_a_function_url(&bootstrap);
+        assert_eq!(
+            (status, content_type.as_str()),
+            (200, "text/html"),
+            "{side}"
+        );
+        assert_eq!(
+            body, "<p>first line</p>\n<p>second line</p>\n",
+            "{side}: the body, without the prelude"
+        );
+        assert!(
+            first_at < 0.5,
+            "{side}: the first line before the handler is done: {first_at} s"
+        );
+    }
 }
 
 #[test]

@@ -532,19 +532,18 @@ fn invocation(event: &[u8], stream: bool) -> Invocation {
 
 /// Prints an invocation's result on stdout (or why it was refused, on
 /// stderr); `true` if it succeeded. With `streamed`, a successful answer
-/// is already out, and only the line's end is left to print.
+/// is already out.
 fn print_outcome(
     stdout: &mut impl Write,
     outcome: Result<Outcome, Rejection>,
     streamed: bool,
 ) -> Result<bool, String> {
     match outcome {
+        // Streamed, a successful answer is already out, byte for byte, as
+        // curl prints one: nothing is added to it.
+        Ok(outcome) if streamed && outcome.is_success() => Ok(true),
         Ok(outcome) => {
-            let body = if streamed && outcome.is_success() {
-                &[][..]
-            } else {
-                outcome.body()
-            };
+            let body = outcome.body();
             // The function's bytes as it answered them, UTF-8 or not.
             let printed = stdout
                 .write_all(body)

@@ -315,7 +315,10 @@ fn the_stream_option_prints_each_piece_as_it_comes() {
     }
     assert!(child.wait().unwrap().success());
     let text: String = pieces.iter().map(|(_, piece)| piece.as_str()).collect();
-    assert_eq!(text, "firstsecond\n");
+    assert_eq!(
+        text, "firstsecond",
+        "the answer byte for byte, nothing added"
+    );
     let first = &pieces[0];
     assert_eq!(first.1, "first", "the first piece on its own: {pieces:?}");
     let gap = pieces[1].0 - first.0;
