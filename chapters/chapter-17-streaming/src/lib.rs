@@ -183,7 +183,7 @@ pub fn stream_answer(
         Err(error) => return report_early(&invocation_report(&error)),
     };
     let mut output = child.stdout.take().expect("stdout is a pipe");
-    let mut piece = [0; 16 * 1024];
+    let mut piece = [0; 64 * 1024];
     // Nothing goes to Lambda until the handler has something to say, or
     // has ended: until then, a failure can still go to /error.
     let first = output.read(&mut piece)?;

@@ -99,7 +99,8 @@ impl Connection {
     fn new(stream: TcpStream) -> io::Result<Connection> {
         // Small request/response pairs: waiting to fill a packet only adds latency.
         stream.set_nodelay(true)?;
-        let reader = BufReader::new(stream.try_clone()?);
+        // Room for a streamed answer's chunks: a 64 KiB read takes a whole one.
+        let reader = BufReader::with_capacity(64 * 1024, stream.try_clone()?);
         Ok(Connection {
             stream,
             reader: Mutex::new(reader),
