@@ -21,7 +21,8 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chapter_06::HandlerError;
-use chapter_09::{ErrorReport, invocation_report};
+use chapter_08::RuntimeError;
+use chapter_09::{ErrorReport, init_report, invocation_report};
 use chapter_10::Context;
 use chapter_11::{handler_deadline, wait_readable};
 
@@ -154,28 +155,36 @@ impl RWorker {
 
     // ANCHOR: call
     /// Hands one event and its context to the handler and waits for its
-    /// answer. At `interrupt_at` R is sent SIGINT, which stops the handler;
-    /// a worker that does not answer that in [`INTERRUPT_GRACE`] is dead to us.
+    /// answer; each piece the handler streams (chapter 17) goes to
+    /// `on_chunk` as it comes. At `interrupt_at` R is sent SIGINT, which
+    /// stops the handler; a worker that does not answer that in
+    /// [`INTERRUPT_GRACE`] is dead to us.
     pub fn call(
         &mut self,
         event: &[u8],
         context: &Context,
         interrupt_at: Instant,
+        on_chunk: &mut dyn FnMut(&[u8]),
     ) -> Result<Vec<u8>, CallError> {
         if self.send(event, context).is_err() {
             return Err(CallError::Died);
         }
         let mut interrupted = false;
-        if !self.answer_by(interrupt_at) {
-            // SAFETY: kill(2) on our own child's pid, which we have not reaped.
-            unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGINT) };
-            interrupted = true;
-            if !self.answer_by(Instant::now() + INTERRUPT_GRACE) {
+        let answer = loop {
+            if !self.answer_by(interrupt_at) && !interrupted {
+                // SAFETY: kill(2) on our own child's pid, which we have not reaped.
+                unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGINT) };
+                interrupted = true;
+            }
+            if interrupted && !self.answer_by(Instant::now() + INTERRUPT_GRACE) {
                 self.sound = false;
                 return Err(CallError::TimedOut);
             }
-        }
-        let answer = read_message(&mut self.from_worker);
+            match read_message(&mut self.from_worker) {
+                Ok(Some((kind, piece))) if kind == "chunk" => on_chunk(&piece),
+                answer => break answer,
+            }
+        };
         if interrupted && !matches!(&answer, Ok(Some((kind, _))) if kind == "timeout") {
             self.sound = false;
         }
@@ -365,11 +374,29 @@ impl RHandler {
         })
     }
 
-    // ANCHOR: answer
-    /// Answers one event. In persistent mode the worker survives handler
-    /// errors and handlers stopped at their deadline; when R itself dies, or
-    /// will not stop, this event fails and the next one gets a fresh worker.
+    /// Answers one event whole: what the handler streamed, if anything,
+    /// then what it returned.
     pub fn answer(&mut self, event: &[u8], context: &Context) -> Result<Vec<u8>, ErrorReport> {
+        let mut streamed = Vec::new();
+        let rest = self.answer_streaming(event, context, &mut |piece| {
+            streamed.extend_from_slice(piece)
+        })?;
+        streamed.extend_from_slice(&rest);
+        Ok(streamed)
+    }
+
+    // ANCHOR: answer
+    /// Answers one event, passing each piece the handler streams to
+    /// `on_chunk` as it comes; returns what the handler returned, which
+    /// comes after. In persistent mode the worker survives handler errors
+    /// and handlers stopped at their deadline; when R itself dies, or will
+    /// not stop, this event fails and the next one gets a fresh worker.
+    pub fn answer_streaming(
+        &mut self,
+        event: &[u8],
+        context: &Context,
+        on_chunk: &mut dyn FnMut(&[u8]),
+    ) -> Result<Vec<u8>, ErrorReport> {
         if event.contains(&0) {
             return Err(ErrorReport::new(
                 "Runtime.InvalidEvent",
@@ -380,7 +407,7 @@ impl RHandler {
             Some(worker) => worker,
             None => RWorker::start(&self.script, &self.function, self.style)?,
         };
-        let answer = worker.call(event, context, handler_deadline(context));
+        let answer = worker.call(event, context, handler_deadline(context), on_chunk);
         let survived = worker.is_sound() && !matches!(answer, Err(CallError::Died));
         if self.mode == Mode::Persistent && survived {
             self.worker = Some(worker);
@@ -395,6 +422,26 @@ impl RHandler {
         })
     }
     // ANCHOR_END: answer
+}
+
+/// Init: the R handler named by `_HANDLER` (chapters 2, 3 and 9, with `.R`
+/// for `.sh`), loaded in the mode `R_RUNTIME_MODE` and the style
+/// `R_HANDLER_STYLE` ask for. Errors: what Lambda should hear at
+/// `init/error`.
+pub fn handler_from_env() -> Result<RHandler, ErrorReport> {
+    let settings =
+        chapter_02::settings().map_err(|error| init_report(&RuntimeError::Startup(error)))?;
+    let invalid = |error| init_report(&RuntimeError::Handler(error));
+    let handler = chapter_03::parse_handler(&settings.handler).map_err(invalid)?;
+    let script = handler
+        .locate_with(Path::new(&settings.task_root), "R")
+        .map_err(invalid)?;
+    RHandler::init(
+        &script,
+        &handler.function,
+        Mode::from_env()?,
+        Style::from_env()?,
+    )
 }
 
 #[cfg(test)]

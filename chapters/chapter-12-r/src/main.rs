@@ -6,11 +6,8 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use chapter_03::parse_handler;
-use chapter_08::RuntimeError;
-use chapter_09::{Conversation, ErrorReport, Fatal, init_report};
+use chapter_09::{Conversation, Fatal};
 use chapter_10::Context;
-use chapter_12::{Mode, RHandler, Style};
 use local_lambda::{FunctionConfig, Invocation, LocalLambda};
 
 fn main() -> ExitCode {
@@ -29,7 +26,7 @@ fn run() -> Fatal {
         Ok(conversation) => conversation,
         Err(fatal) => return fatal,
     };
-    match r_handler() {
+    match chapter_12::handler_from_env() {
         Ok(mut handler) => conversation.run(&mut |invocation, id| {
             let context = Context::from_invocation(id, invocation)?;
             handler.answer(&invocation.body, &context)
@@ -38,21 +35,6 @@ fn run() -> Fatal {
     }
 }
 
-fn r_handler() -> Result<RHandler, ErrorReport> {
-    let settings =
-        chapter_02::settings().map_err(|error| init_report(&RuntimeError::Startup(error)))?;
-    let invalid = |error| init_report(&RuntimeError::Handler(error));
-    let handler = parse_handler(&settings.handler).map_err(invalid)?;
-    let script = handler
-        .locate_with(Path::new(&settings.task_root), "R")
-        .map_err(invalid)?;
-    RHandler::init(
-        &script,
-        &handler.function,
-        Mode::from_env()?,
-        Style::from_env()?,
-    )
-}
 // ANCHOR_END: runtime
 
 // ANCHOR: demo

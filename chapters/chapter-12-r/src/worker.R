@@ -12,7 +12,9 @@
 #   runtime -> worker:        "event <n>" (n in ten digits, "event 0000000042")
 #                             + the request id, the function's ARN
 #                             and the trace id, a line each, then the event
-#   worker -> runtime:        "ok <n>" + the response, "error <n>" + an error
+#   worker -> runtime:        "chunk <n>" + a piece of a streamed answer,
+#                             any number of times (stream_text() below), then
+#                             "ok <n>" + the response, "error <n>" + an error
 #                             document, or "timeout 0" when a SIGINT (the
 #                             runtime's, at the deadline) stopped the handler
 # An error document is the JSON Lambda wants: errorMessage, errorType (the R
@@ -152,6 +154,17 @@ handler_stack <- function(calls, functions, readers, condition) {
   vapply(frames, describe_call, "")
 }
 # ANCHOR_END: stack
+
+# ANCHOR: stream
+# For a handler that streams its answer: each call sends `...` (pasted
+# together, as cat() does) to the runtime at once, as a "chunk" message,
+# and the runtime passes it on to the caller before the handler is done.
+# What the handler returns comes after the last chunk.
+stream_text <- function(...) {
+  reply("chunk", charToRaw(enc2utf8(paste0(...))))
+  invisible(NULL)
+}
+# ANCHOR_END: stream
 
 # jsonlite is loaded now, at init, and used once, so that its cost (and
 # that of R compiling its functions on their first call) is in Init

@@ -162,39 +162,86 @@ fn start_handler(handler: &ShellHandler, event: &[u8]) -> Result<Child, HandlerE
         .map_err(HandlerError::Spawn)
 }
 
+// ANCHOR: begun-at-first-byte
+/// An answer to one invocation that is begun at its first byte: until
+/// then a failure goes to `/error`, as in chapter 9; after it, in the
+/// trailers.
+pub struct AnswerToBe<'a> {
+    runtime_api: &'a str,
+    id: &'a str,
+    content_type: &'a str,
+    begun: Option<StreamedAnswer>,
+}
+
+impl<'a> AnswerToBe<'a> {
+    pub fn new(runtime_api: &'a str, id: &'a str, content_type: &'a str) -> AnswerToBe<'a> {
+        AnswerToBe {
+            runtime_api,
+            id,
+            content_type,
+            begun: None,
+        }
+    }
+
+    /// The request id of the invocation this answers.
+    pub fn id(&self) -> &'a str {
+        self.id
+    }
+
+    /// Sends `bytes` on, beginning the answer if they are its first.
+    /// Errors: the Runtime API cannot be reached.
+    pub fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        let answer = match &mut self.begun {
+            Some(answer) => answer,
+            None => self.begun.insert(StreamedAnswer::begin(
+                self.runtime_api,
+                self.id,
+                self.content_type,
+            )?),
+        };
+        answer.send(bytes)
+    }
+
+    /// Ends the answer as a success; an answer with no bytes at all is
+    /// begun and ended empty.
+    pub fn finish(self) -> io::Result<()> {
+        let answer = match self.begun {
+            Some(answer) => answer,
+            None => StreamedAnswer::begin(self.runtime_api, self.id, self.content_type)?,
+        };
+        answer.finish().map(|_| ())
+    }
+
+    /// Ends the answer as a failure: on `/error` if no byte has gone, in
+    /// the trailers if one has.
+    pub fn fail(self, report: &ErrorReport) -> io::Result<()> {
+        chapter_09::log::write(&Record::error(report).for_request(self.id));
+        match self.begun {
+            Some(answer) => answer.fail(report).map(|_| ()),
+            None => report_invocation_error(&agent(), self.runtime_api, self.id, report)
+                .map_err(|error| io::Error::other(error.to_string())),
+        }
+    }
+}
+// ANCHOR_END: begun-at-first-byte
+
 // ANCHOR: answer
 /// Runs the handler on `invocation` and streams what it writes to Lambda
-/// as it comes. A handler that fails before its first byte is reported on
-/// `/error`, as before; one that fails after it, in the trailers.
+/// as it comes.
 pub fn stream_answer(
-    runtime_api: &str,
-    id: &str,
+    mut answer: AnswerToBe<'_>,
     invocation: &NextInvocation,
     handler: &ShellHandler,
-    content_type: &str,
 ) -> io::Result<()> {
-    let agent = agent();
-    let report_early = |report: &ErrorReport| {
-        report_invocation_error(&agent, runtime_api, id, report)
-            .map_err(|error| io::Error::other(error.to_string()))
-    };
     let mut child = match start_handler(handler, &invocation.body) {
         Ok(child) => child,
-        Err(error) => return report_early(&invocation_report(&error)),
+        Err(error) => return answer.fail(&invocation_report(&error)),
     };
     let mut output = child.stdout.take().expect("stdout is a pipe");
     let mut piece = [0; 64 * 1024];
-    // Nothing goes to Lambda until the handler has something to say, or
-    // has ended: until then, a failure can still go to /error.
-    let first = output.read(&mut piece)?;
-    if first == 0 {
-        let status = child.wait()?;
-        if !status.success() {
-            return report_early(&invocation_report(&HandlerError::Failed(status)));
-        }
-    }
-    let mut answer = StreamedAnswer::begin(runtime_api, id, content_type)?;
-    answer.send(&piece[..first])?;
     loop {
         let read = output.read(&mut piece)?;
         if read == 0 {
@@ -204,29 +251,24 @@ pub fn stream_answer(
     }
     let status = child.wait()?;
     if status.success() {
-        answer.finish()?;
+        answer.finish()
     } else {
-        let report = invocation_report(&HandlerError::Failed(status));
-        chapter_09::log::write(&Record::error(&report).for_request(id));
-        answer.fail(&report)?;
+        answer.fail(&invocation_report(&HandlerError::Failed(status)))
     }
-    Ok(())
 }
 // ANCHOR_END: answer
 
-/// The streaming runtime: events until Lambda cannot be reached.
-pub fn run() -> Fatal {
-    let (runtime_api, handler) = match (
-        chapter_08::runtime_api_from_env(),
-        chapter_08::handler_from_env(),
-    ) {
-        (Ok(api), Ok(handler)) => (api, handler),
-        (Err(error), _) | (_, Err(error)) => return Fatal(error.to_string()),
-    };
-    let content_type = content_type_from_env();
+// ANCHOR: serve
+/// A streaming runtime's loop, whatever its handler: the next event, and
+/// `answer` streams the answer to it; until Lambda cannot be reached.
+pub fn serve(
+    runtime_api: &str,
+    content_type: &str,
+    mut answer: impl FnMut(AnswerToBe<'_>, &NextInvocation) -> io::Result<()>,
+) -> Fatal {
     let agent = agent();
     loop {
-        let invocation = match next_invocation(&agent, &runtime_api) {
+        let invocation = match next_invocation(&agent, runtime_api) {
             Ok(invocation) => invocation,
             Err(error) => return Fatal(error.to_string()),
         };
@@ -238,10 +280,28 @@ pub fn run() -> Fatal {
                 continue;
             }
         };
-        if let Err(error) = stream_answer(&runtime_api, &id, &invocation, &handler, &content_type) {
+        let to_be = AnswerToBe::new(runtime_api, &id, content_type);
+        if let Err(error) = answer(to_be, &invocation) {
             return Fatal(format!("streaming the answer to {id}: {error}"));
         }
     }
+}
+// ANCHOR_END: serve
+
+/// The chapter's runtime, for shell handlers: events until Lambda cannot
+/// be reached.
+pub fn run() -> Fatal {
+    let (runtime_api, handler) = match (
+        chapter_08::runtime_api_from_env(),
+        chapter_08::handler_from_env(),
+    ) {
+        (Ok(api), Ok(handler)) => (api, handler),
+        (Err(error), _) | (_, Err(error)) => return Fatal(error.to_string()),
+    };
+    let content_type = content_type_from_env();
+    serve(&runtime_api, &content_type, |answer, invocation| {
+        stream_answer(answer, invocation, &handler)
+    })
 }
 
 /// One piece of an answer as its caller got it: the seconds since the

@@ -29,21 +29,31 @@ fn task(bootstrap: &Path) -> TaskRoot {
     task
 }
 
-/// The pieces of the answer to `event`, and the error type if it failed.
-fn streamed(bootstrap: &Path, event: &str) -> (Vec<(f64, String)>, Option<String>) {
-    let task = task(bootstrap);
-    let lambda = LocalLambda::start(task.config("bootstrap")).unwrap();
+/// What a caller reading an answer as it comes got: each piece with the
+/// second it came in, and the error type if the invocation failed.
+type Answer = (Vec<(f64, String)>, Option<String>);
+
+/// Invokes `event` on `lambda`, reading the answer as it comes.
+fn read_answer(lambda: &LocalLambda, event: &str) -> Answer {
     let arrivals = Arrivals::new();
     let mut invocation = Invocation::new(event);
     invocation.stream = Some(ResponseStream::new(arrivals.clone()));
     let outcome = lambda.invoke(invocation).unwrap();
-    lambda.shutdown();
     let pieces = arrivals
         .pieces()
         .into_iter()
         .map(|(since, bytes)| (since, String::from_utf8_lossy(&bytes).into_owned()))
         .collect();
     (pieces, outcome.result.err().map(|error| error.error_type))
+}
+
+/// The answer to `event` from the chapter's handler run by `bootstrap`.
+fn streamed(bootstrap: &Path, event: &str) -> Answer {
+    let task = task(bootstrap);
+    let lambda = LocalLambda::start(task.config("bootstrap")).unwrap();
+    let answer = read_answer(&lambda, event);
+    lambda.shutdown();
+    answer
 }
 
 fn texts(pieces: &[(f64, String)]) -> Vec<&str> {
@@ -162,4 +172,47 @@ fn the_demo_shows_both_streams_the_late_failure_and_the_http_answer() {
         insta::assert_snapshot!("demo_late_failure", failure);
         insta::assert_snapshot!("demo_function_url", http);
     });
+}
+
+/// The R handler's answers to `events`, one invocation each, in one
+/// environment.
+fn streamed_by_r(events: &[&str]) -> Vec<Answer> {
+    let task = task(Path::new(env!("CARGO_BIN_EXE_chapter-17-r")));
+    task.copy_in(&chapter().join("r/stream.R"));
+    let mut config = task.config("bootstrap");
+    config.handler = "stream.handler".to_string();
+    config.timeout = std::time::Duration::from_secs(30);
+    config.env = vec![("R_HANDLER_STYLE".to_string(), "string".to_string())];
+    let lambda = LocalLambda::start(config).unwrap();
+    let answers = events
+        .iter()
+        .map(|event| read_answer(&lambda, event))
+        .collect();
+    lambda.shutdown();
+    answers
+}
+
+#[test]
+fn the_r_runtime_streams_too_and_reports_a_late_failure_in_the_trailers() {
+    if !harness::have_r("the_r_runtime_streams_too_and_reports_a_late_failure_in_the_trailers") {
+        return;
+    }
+    // The first invocation waits for R to start; the second is measured.
+    let answers = streamed_by_r(&[r#""two lines""#, r#""two lines""#, r#""fail-late""#]);
+    let (pieces, error) = &answers[1];
+    assert_eq!(texts(pieces), ["first line\n", "second line\n"]);
+    assert_eq!(*error, None);
+    let (first, second) = (pieces[0].0, pieces[1].0);
+    assert!(first < 0.5, "R's first line at once: {first} s");
+    assert!(
+        (0.9..1.5).contains(&(second - first)),
+        "{first} s, then {second} s"
+    );
+    let (pieces, error) = &answers[2];
+    assert_eq!(texts(pieces), ["first line\n"]);
+    assert_eq!(
+        error.as_deref(),
+        Some("simpleError"),
+        "R's condition, in the trailers"
+    );
 }

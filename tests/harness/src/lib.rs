@@ -554,3 +554,19 @@ pub fn have(test: &str, missing: &str, command: &[&str], install: &str) -> bool 
     }
     found
 }
+
+/// Whether R with jsonlite can run here, for the R runtime's tests (chapters
+/// 12 and 17); without it `test` is skipped, except in CI, where R must be
+/// there.
+pub fn have_r(test: &str) -> bool {
+    have(
+        test,
+        "Rscript with jsonlite",
+        &[
+            "Rscript",
+            "-e",
+            "stopifnot(requireNamespace('jsonlite', quietly = TRUE))",
+        ],
+        "apt-get install r-base-core r-cran-jsonlite",
+    )
+}

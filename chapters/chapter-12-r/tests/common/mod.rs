@@ -12,16 +12,7 @@ use local_lambda::FunctionConfig;
 
 /// Whether R can run here; in CI its absence is a failure, elsewhere a skip.
 pub fn r_is_here(test: &str) -> bool {
-    harness::have(
-        test,
-        "Rscript with jsonlite",
-        &[
-            "Rscript",
-            "-e",
-            "stopifnot(requireNamespace('jsonlite', quietly = TRUE))",
-        ],
-        "apt-get install r-base-core r-cran-jsonlite",
-    )
+    harness::have_r(test)
 }
 
 /// The chapter's folder.
