@@ -245,6 +245,20 @@ fn trailer_error(trailers: &[(String, String)]) -> Option<(String, Vec<u8>)> {
 mod tests {
     use super::*;
 
+    /// A writer whose bytes the test can read afterwards.
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            lock(&self.0).extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
     fn unshaped() -> Limits {
         Limits {
             stream_shaping: None,
@@ -256,16 +270,6 @@ mod tests {
     fn the_pieces_go_on_in_order_and_the_trailers_say_what_failed() {
         let sent = b"5\r\nhello\r\n6\r\n world\r\n0\r\nLambda-Runtime-Function-Error-Type: Runtime.StreamError\r\nLambda-Runtime-Function-Error-Body: eyJlcnJvck1lc3NhZ2UiOiJsYXRlIn0=\r\n\r\n";
         let out = Arc::new(Mutex::new(Vec::new()));
-        struct Shared(Arc<Mutex<Vec<u8>>>);
-        impl Write for Shared {
-            fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-                lock(&self.0).extend_from_slice(bytes);
-                Ok(bytes.len())
-            }
-            fn flush(&mut self) -> io::Result<()> {
-                Ok(())
-            }
-        }
         let stream = ResponseStream::new(Shared(out.clone()));
         let mut first = 0;
         let received = forward(
@@ -305,6 +309,21 @@ mod tests {
         assert_eq!(over.error.unwrap().0, "Function.ResponseSizeTooLarge");
         let cut = forward(&mut &b"9\r\n1234"[..], None, "", &limits, || {});
         assert_eq!(cut.error.unwrap().0, "Runtime.TruncatedResponse");
+    }
+
+    #[test]
+    fn a_streamed_answer_over_its_limit_is_cut_and_failed() {
+        let limits = Limits {
+            streamed_response_bytes: 4,
+            ..unshaped()
+        };
+        let out = Arc::new(Mutex::new(Vec::new()));
+        let stream = ResponseStream::new(Shared(out.clone()));
+        let sent = b"3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n";
+        let received = forward(&mut &sent[..], Some(&stream), "", &limits, || {});
+        assert_eq!(*lock(&out), b"abc", "nothing past the limit goes on");
+        assert_eq!(received.bytes, 6, "but the whole body is read");
+        assert_eq!(received.error.unwrap().0, "Function.ResponseSizeTooLarge");
     }
 
     #[test]
