@@ -37,9 +37,24 @@ fn sandbox() -> Sandbox {
 
 /// Copies every file of `from` (less `target` and `.git`) that `to` does
 /// not already hold as it is: an unchanged file keeps its time, and cargo
-/// does not rebuild what did not change.
+/// does not rebuild what did not change. What `from` no longer has goes
+/// from `to` too: a file moved in the workspace must not stay behind in
+/// the copy (a module left at both `http.rs` and `http/mod.rs` does not
+/// compile).
 fn mirror(from: &Path, to: &Path) {
     fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(to).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if name == "target" || from.join(&name).exists() {
+            continue;
+        }
+        if entry.file_type().unwrap().is_dir() {
+            fs::remove_dir_all(entry.path()).unwrap();
+        } else {
+            fs::remove_file(entry.path()).unwrap();
+        }
+    }
     for entry in fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
         let name = entry.file_name();
