@@ -13,9 +13,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chapter_17::{Arrival, Arrivals};
-use local_lambda::{
-    Door, FrontDoor, FunctionConfig, Invocation, LocalLambda, Payloads, ResponseStream,
-};
+use local_lambda::{FrontDoor, FunctionConfig, Invocation, LocalLambda, ResponseStream};
 
 fn main() -> ExitCode {
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
@@ -133,11 +131,7 @@ fn function_url(task_root: &TaskRoot, bootstrap: &Path) {
         local_lambda::PRELUDE_CONTENT_TYPE.to_string(),
     )];
     let lambda = Arc::new(LocalLambda::start(config).expect("a local Lambda"));
-    let door = Door {
-        payloads: Payloads::JsonOnly,
-        function_url: true,
-    };
-    let front = FrontDoor::start_door(lambda.clone(), 0, door).expect("a port on loopback");
+    let front = FrontDoor::start_function_url(lambda.clone(), 0).expect("a port on loopback");
     let asked = Instant::now();
     let mut response = ureq::get(&format!("http://{}/hello", front.address()))
         .call()

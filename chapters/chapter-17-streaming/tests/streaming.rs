@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use chapter_17::Arrivals;
 use harness::{TaskRoot, snapshot_settings};
-use local_lambda::{Door, FrontDoor, Invocation, LocalLambda, Payloads, ResponseStream};
+use local_lambda::{FrontDoor, Invocation, LocalLambda, ResponseStream};
 
 fn chapter() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -106,11 +106,7 @@ fn through_a_function_url(bootstrap: &Path) -> (u16, String, String, f64) {
         local_lambda::PRELUDE_CONTENT_TYPE.to_string(),
     )];
     let lambda = Arc::new(LocalLambda::start(config).unwrap());
-    let door = Door {
-        payloads: Payloads::JsonOnly,
-        function_url: true,
-    };
-    let front = FrontDoor::start_door(lambda.clone(), 0, door).unwrap();
+    let front = FrontDoor::start_function_url(lambda.clone(), 0).unwrap();
     let asked = Instant::now();
     let mut response = ureq::get(&format!("http://{}/hello", front.address()))
         .call()

@@ -52,6 +52,16 @@ impl FrontDoor {
         FrontDoor::start_door(lambda, port, door)
     }
 
+    /// Serves `lambda` as a Function URL in streaming mode does, as well as
+    /// through the Invoke API, on 127.0.0.1:`port` (0 for any).
+    pub fn start_function_url(lambda: Arc<LocalLambda>, port: u16) -> std::io::Result<FrontDoor> {
+        let door = Door {
+            payloads: Payloads::JsonOnly,
+            function_url: true,
+        };
+        FrontDoor::start_door(lambda, port, door)
+    }
+
     /// The same, with `door` saying what it serves.
     pub fn start_door(
         lambda: Arc<LocalLambda>,

@@ -63,11 +63,7 @@ fn lambda_runtime_reads_an_event_sent_chunked() {
 fn through_a_function_url(event: &str) -> (u16, String, String) {
     let task = TaskRoot::with_bootstrap(Path::new(env!("CARGO_BIN_EXE_peer-stream")));
     let lambda = std::sync::Arc::new(LocalLambda::start(task.config("bootstrap")).unwrap());
-    let door = local_lambda::Door {
-        payloads: local_lambda::Payloads::JsonOnly,
-        function_url: true,
-    };
-    let front = local_lambda::FrontDoor::start_door(lambda.clone(), 0, door).unwrap();
+    let front = local_lambda::FrontDoor::start_function_url(lambda.clone(), 0).unwrap();
     let mut response = ureq::post(&format!("http://{}/", front.address()))
         .send(event)
         .unwrap();
