@@ -38,6 +38,26 @@ pub fn content_type_from_env() -> String {
     std::env::var("STREAM_CONTENT_TYPE").unwrap_or_else(|_| DEFAULT_CONTENT_TYPE.to_string())
 }
 
+#[cfg(not(feature = "exercise"))]
+// ANCHOR: exercise
+/// One chunk of a chunked body, as it goes on the wire: the length of
+/// `bytes` in hexadecimal, a line end (`\r\n`), the bytes, a line end.
+pub fn chunk(bytes: &[u8]) -> Vec<u8> {
+    let mut chunk = format!("{:x}\r\n", bytes.len()).into_bytes();
+    chunk.extend_from_slice(bytes);
+    chunk.extend_from_slice(b"\r\n");
+    chunk
+}
+// ANCHOR_END: exercise
+
+// The workbook's exercise 17: built with `--features exercise`, the
+// reader's `chunk` (exercise/chunk.rs) stands in for the one above.
+#[cfg(feature = "exercise")]
+#[path = "../exercise/chunk.rs"]
+mod exercise;
+#[cfg(feature = "exercise")]
+pub use exercise::chunk;
+
 // ANCHOR: streamed-answer
 /// An answer on its way to Lambda, one chunk at a time.
 pub struct StreamedAnswer {
@@ -81,17 +101,13 @@ impl StreamedAnswer {
     // ANCHOR_END: begin
 
     // ANCHOR: send
-    /// Sends `bytes` as one chunk: its size in hexadecimal, a line end,
-    /// the bytes, a line end. Nothing for no bytes: a chunk of size 0 is
-    /// the one that ends the body.
+    /// Sends `bytes` as one chunk. Nothing for no bytes: a chunk of size 0
+    /// is the one that ends the body.
     pub fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
         if bytes.is_empty() {
             return Ok(());
         }
-        let mut chunk = format!("{:x}\r\n", bytes.len()).into_bytes();
-        chunk.extend_from_slice(bytes);
-        chunk.extend_from_slice(b"\r\n");
-        self.connection.write_all(&chunk)?;
+        self.connection.write_all(&chunk(bytes))?;
         self.sent = true;
         Ok(())
     }

@@ -61,6 +61,22 @@ fn texts(pieces: &[(f64, String)]) -> Vec<&str> {
 }
 
 #[test]
+fn a_chunk_is_its_size_in_hexadecimal_a_line_end_the_bytes_a_line_end() {
+    assert_eq!(chapter_17::chunk(b"first line\n"), b"b\r\nfirst line\n\r\n");
+    let long = vec![b'x'; 300];
+    let mut expected = b"12c\r\n".to_vec();
+    expected.extend_from_slice(&long);
+    expected.extend_from_slice(b"\r\n");
+    assert_eq!(chapter_17::chunk(&long), expected, "300 bytes: 12c");
+    // What the local Lambda reads back is what was framed.
+    let mut framed = chapter_17::chunk(b"hello, ");
+    framed.extend(chapter_17::chunk(b"world"));
+    framed.extend_from_slice(b"0\r\n\r\n");
+    let read = local_lambda::http::read_chunked_body(&mut &framed[..], 1024).unwrap();
+    assert_eq!(read, b"hello, world");
+}
+
+#[test]
 fn bash_and_rust_stream_the_same_pieces_at_the_same_moments() {
     let bash = streamed(&chapter().join("bash/bootstrap"), r#""two lines""#);
     let rust = streamed(rust_runtime(), r#""two lines""#);

@@ -211,6 +211,18 @@ pub const EXERCISES: &[Exercise] = &[
         tests: &["package"],
         page: "book/shipping.md",
     },
+    Exercise {
+        chapter: 17,
+        title: "streaming the answer",
+        folder: "chapters/chapter-17-streaming",
+        function: "chunk",
+        files: &[ExerciseFile {
+            name: "chunk.rs",
+            solution: "src/lib.rs",
+        }],
+        tests: &["streaming"],
+        page: "book/streaming.md",
+    },
 ];
 
 impl Exercise {

@@ -184,7 +184,17 @@ fn compares_the_runs(failure: &Failure) -> bool {
 /// which is the reader's, and the case's two runs are shown in full anyway.
 fn check_words(message: &str) -> String {
     let mut lines = message.lines();
-    let first = lines.next().unwrap_or_default();
+    let mut first = lines.next().unwrap_or_default();
+    // A panic in the reader's own code reads `thread 't' panicked at
+    // file:line:column:` and then its message: the message is what says
+    // what went wrong, and the place goes after it.
+    let mut place = None;
+    if first.starts_with("thread '")
+        && let Some((_, at)) = first.split_once(" panicked at ")
+    {
+        place = Some(at.trim_end_matches(':'));
+        first = lines.next().unwrap_or_default();
+    }
     let words = first
         .strip_prefix("assertion `left == right` failed: ")
         .or_else(|| first.strip_prefix("assertion failed: "))
@@ -198,6 +208,9 @@ fn check_words(message: &str) -> String {
         })
         .collect();
     let mut out = words.to_string();
+    if let Some(place) = place {
+        out.push_str(&format!(" (at {place})"));
+    }
     // Both or neither: one value alone says nothing.
     if values.len() == 2 && values.iter().all(|line| line.len() <= 120) {
         for line in values {
@@ -310,6 +323,16 @@ fn indent(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_panic_in_the_readers_code_is_told_by_its_message_then_its_place() {
+        let message =
+            "thread 't' panicked at exercise/chunk.rs:14:5:\nnot yet implemented: frame 11 bytes";
+        assert_eq!(
+            check_words(message),
+            "not yet implemented: frame 11 bytes (at exercise/chunk.rs:14:5)"
+        );
+    }
 
     #[test]
     fn names_the_part_and_line_that_differ() {

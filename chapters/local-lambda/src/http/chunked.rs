@@ -78,22 +78,19 @@ impl<'a, R: BufRead> ChunkedBody<'a, R> {
         if wanted == 0 {
             return Ok(0);
         }
-        self.reader
-            .read_exact(&mut buffer[..wanted])
-            .map_err(|error| {
-                if error.kind() == io::ErrorKind::UnexpectedEof {
-                    closed_inside_the_body()
-                } else {
-                    ChunkedError::Io(error)
-                }
-            })?;
+        read_exactly(self.reader, &mut buffer[..wanted])?;
         self.left_in_chunk -= wanted;
         if self.left_in_chunk == 0 {
-            let end = read_body_line(self.reader)?;
-            if !end.is_empty() {
+            // Exactly CRLF after the data, as Go's HTTP server (Lambda's)
+            // insists; a bare LF is refused here, though a size line may
+            // end with one.
+            let mut end = [0; 2];
+            read_exactly(self.reader, &mut end)?;
+            if &end != b"\r\n" {
                 return Err(ChunkedError::Malformed(format!(
-                    "{} bytes of chunk data followed by {end:?}, not a line end",
-                    self.chunk_size
+                    "{} bytes of chunk data followed by {:?}, not CRLF",
+                    self.chunk_size,
+                    String::from_utf8_lossy(&end)
                 )));
             }
         }
@@ -165,6 +162,18 @@ fn read_trailers(reader: &mut impl BufRead) -> Result<Vec<(String, String)>, Chu
 }
 // ANCHOR_END: read-chunked
 
+/// Fills `buffer` from `reader`; the end of the connection first is a body
+/// cut short.
+fn read_exactly(reader: &mut impl BufRead, buffer: &mut [u8]) -> Result<(), ChunkedError> {
+    reader.read_exact(buffer).map_err(|error| {
+        if error.kind() == io::ErrorKind::UnexpectedEof {
+            closed_inside_the_body()
+        } else {
+            ChunkedError::Io(error)
+        }
+    })
+}
+
 fn closed_inside_the_body() -> ChunkedError {
     ChunkedError::Io(io::Error::new(
         io::ErrorKind::UnexpectedEof,
@@ -210,7 +219,7 @@ mod tests {
             messages,
             [
                 "a malformed chunked body: a chunk size that is not hexadecimal: \"zz\"",
-                "a malformed chunked body: 3 bytes of chunk data followed by \"d\", not a line end",
+                "a malformed chunked body: 3 bytes of chunk data followed by \"d\\r\", not CRLF",
                 "a chunked body cut short: the connection closed inside the body",
                 "a chunked body cut short: the connection closed inside the body",
             ]
