@@ -60,20 +60,55 @@ fn texts(pieces: &[(f64, String)]) -> Vec<&str> {
     pieces.iter().map(|(_, text)| text.as_str()).collect()
 }
 
+/// A chunk, as text a reader can compare.
+fn chunk_text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(&chapter_17::chunk(bytes)).into_owned()
+}
+
 #[test]
-fn a_chunk_is_its_size_in_hexadecimal_a_line_end_the_bytes_a_line_end() {
-    assert_eq!(chapter_17::chunk(b"first line\n"), b"b\r\nfirst line\n\r\n");
-    let long = vec![b'x'; 300];
-    let mut expected = b"12c\r\n".to_vec();
-    expected.extend_from_slice(&long);
-    expected.extend_from_slice(b"\r\n");
-    assert_eq!(chapter_17::chunk(&long), expected, "300 bytes: 12c");
-    // What the local Lambda reads back is what was framed.
+fn a_chunk_begins_with_its_size_in_hexadecimal() {
+    // The size is what comes before the first line end.
+    let size = |bytes: &[u8]| {
+        let text = chunk_text(bytes);
+        text.split(['\r', '\n'])
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    harness::claim_eq(
+        "the size of 11 bytes, \"first line\\n\"",
+        size(b"first line\n"),
+        "b".to_string(),
+    );
+    harness::claim_eq(
+        "the size of 300 bytes",
+        size(&[b'x'; 300]),
+        "12c".to_string(),
+    );
+}
+
+#[test]
+fn a_chunk_ends_each_line_with_cr_lf() {
+    harness::claim_eq(
+        "the chunk of \"first line\\n\"",
+        chunk_text(b"first line\n"),
+        "b\r\nfirst line\n\r\n".to_string(),
+    );
+}
+
+#[test]
+fn what_the_local_lambda_reads_back_is_what_was_framed() {
     let mut framed = chapter_17::chunk(b"hello, ");
     framed.extend(chapter_17::chunk(b"world"));
     framed.extend_from_slice(b"0\r\n\r\n");
-    let read = local_lambda::http::read_chunked_body(&mut &framed[..], 1024).unwrap();
-    assert_eq!(read, b"hello, world");
+    let read = local_lambda::http::read_chunked_body(&mut &framed[..], 1024)
+        .map(|body| String::from_utf8_lossy(&body).into_owned())
+        .map_err(|error| error.to_string());
+    harness::claim_eq(
+        "two chunks, then the last, read back",
+        read,
+        Ok("hello, world".to_string()),
+    );
 }
 
 #[test]
@@ -81,8 +116,11 @@ fn bash_and_rust_stream_the_same_pieces_at_the_same_moments() {
     let bash = streamed(&chapter().join("bash/bootstrap"), r#""two lines""#);
     let rust = streamed(rust_runtime(), r#""two lines""#);
     for (side, (pieces, error)) in [("bash", &bash), ("rust", &rust)] {
-        assert_eq!(texts(pieces), ["first line\n", "second line\n"], "{side}");
-        assert_eq!(*error, None, "{side}");
+        harness::claim_eq(
+            &format!("the pieces the caller of {side} got, and its error"),
+            (texts(pieces), error.clone()),
+            (vec!["first line\n", "second line\n"], None),
+        );
         let (first, second) = (pieces[0].0, pieces[1].0);
         assert!(
             first < 0.5,
@@ -104,10 +142,16 @@ fn bash_and_rust_stream_the_same_pieces_at_the_same_moments() {
 fn after_the_first_byte_only_trailers_can_tell_the_caller_of_a_failure() {
     let (bash, bash_error) = streamed(&chapter().join("bash/bootstrap"), r#""fail-late""#);
     let (rust, rust_error) = streamed(rust_runtime(), r#""fail-late""#);
-    assert_eq!(texts(&bash), ["first line\n"]);
-    assert_eq!(texts(&rust), ["first line\n"]);
-    assert_eq!(bash_error, None, "curl ends the body as if all went well");
-    assert_eq!(rust_error.as_deref(), Some("Runtime.HandlerFailed"));
+    harness::claim_eq(
+        "what bash's caller got: curl ends the body as if all went well",
+        (texts(&bash), bash_error.as_deref()),
+        (vec!["first line\n"], None),
+    );
+    harness::claim_eq(
+        "what the Rust runtime's caller got: the failure, from the trailers",
+        (texts(&rust), rust_error.as_deref()),
+        (vec!["first line\n"], Some("Runtime.HandlerFailed")),
+    );
 }
 
 /// Asks the handler `page` for `/hello` through a Function URL, with
