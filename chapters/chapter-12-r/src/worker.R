@@ -156,14 +156,17 @@ handler_stack <- function(calls, functions, readers, condition) {
 # ANCHOR_END: stack
 
 # ANCHOR: stream
-# For a handler that streams its answer: each call sends `...` (pasted
-# together, as cat() does) to the runtime at once, as a "chunk" message,
-# and the runtime passes it on to the caller before the handler is done.
-# What the handler returns comes after the last chunk.
-stream_text <- function(...) {
-  reply("chunk", charToRaw(enc2utf8(paste0(...))))
+# For a handler that streams its answer: each call sends its bytes to the
+# runtime at once, as a "chunk" message, and the runtime passes them on to
+# the caller before the handler is done. What the handler returns comes
+# after the last of them. stream_text() takes text (pasted together, as
+# cat() does); stream_bytes() takes a raw vector, which can hold what an R
+# string cannot, such as the NUL bytes that end a prelude.
+stream_bytes <- function(bytes) {
+  reply("chunk", bytes)
   invisible(NULL)
 }
+stream_text <- function(...) stream_bytes(charToRaw(enc2utf8(paste0(...))))
 # ANCHOR_END: stream
 
 # jsonlite is loaded now, at init, and used once, so that its cost (and

@@ -155,16 +155,22 @@ fn after_the_first_byte_only_trailers_can_tell_the_caller_of_a_failure() {
 }
 
 /// Asks the handler `page` for `/hello` through a Function URL, with
-/// `bootstrap` as the runtime: the status, the content type, and the body
-/// with the moment its first line came.
-fn through_a_function_url(bootstrap: &Path) -> (u16, String, String, f64) {
+/// `bootstrap` as the runtime (and its handler in `file`): the status, the
+/// content type, and the body with the moment its first line came.
+fn through_a_function_url(bootstrap: &Path, file: &str) -> (u16, String, String, f64) {
     let task = task(bootstrap);
+    task.copy_in(&chapter().join(file));
+    let name = Path::new(file).file_stem().unwrap().to_str().unwrap();
     let mut config = task.config("bootstrap");
-    config.handler = "function.page".to_string();
-    config.env = vec![(
-        "STREAM_CONTENT_TYPE".to_string(),
-        local_lambda::PRELUDE_CONTENT_TYPE.to_string(),
-    )];
+    config.handler = format!("{name}.page");
+    config.timeout = std::time::Duration::from_secs(30);
+    config.env = vec![
+        (
+            "STREAM_CONTENT_TYPE".to_string(),
+            local_lambda::PRELUDE_CONTENT_TYPE.to_string(),
+        ),
+        ("R_HANDLER_STYLE".to_string(), "string".to_string()),
+    ];
     let lambda = Arc::new(LocalLambda::start(config).unwrap());
     let front = FrontDoor::start_function_url(lambda.clone(), 0).unwrap();
     let asked = Instant::now();
@@ -189,11 +195,20 @@ fn through_a_function_url(bootstrap: &Path) -> (u16, String, String, f64) {
 
 #[test]
 fn a_function_url_caller_gets_the_handlers_status_and_type_then_the_body_as_it_comes() {
-    for (side, bootstrap) in [
-        ("bash", chapter().join("bash/bootstrap")),
-        ("rust", rust_runtime().to_path_buf()),
-    ] {
-        let (status, content_type, body, first_at) = through_a_function_url(&bootstrap);
+    let r = Path::new(env!("CARGO_BIN_EXE_chapter-17-r")).to_path_buf();
+    let with_r = harness::have_r(
+        "a_function_url_caller_gets_the_handlers_status_and_type_then_the_body_as_it_comes",
+    );
+    let runtimes = [
+        ("bash", chapter().join("bash/bootstrap"), "bash/function.sh"),
+        ("rust", rust_runtime().to_path_buf(), "bash/function.sh"),
+        ("R", r, "r/stream.R"),
+    ];
+    for (side, bootstrap, file) in runtimes
+        .into_iter()
+        .filter(|(side, _, _)| *side != "R" || with_r)
+    {
+        let (status, content_type, body, first_at) = through_a_function_url(&bootstrap, file);
         assert_eq!(
             (status, content_type.as_str()),
             (200, "text/html"),
