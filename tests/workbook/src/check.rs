@@ -15,6 +15,9 @@ use crate::Exercise;
 pub enum Check {
     /// The reader's code does not compile: rustc's errors.
     DoesNotBuild(String),
+    /// The build stopped, but at no line of code: the linker failed, or
+    /// the disk is full. What cargo or the linker said, whole.
+    BuildBroke(String),
     /// The tests ran.
     Ran {
         passed: Vec<String>,
@@ -76,7 +79,7 @@ pub fn run(root: &Path, exercise: &Exercise) -> io::Result<Check> {
     let stderr = String::from_utf8_lossy(&output.stderr);
     let (passed, failed) = test_lines(&stdout);
     if passed.is_empty() && failed.is_empty() {
-        return Ok(Check::DoesNotBuild(first_compiler_error(&stdout, &stderr)));
+        return Ok(why_the_build_failed(&stdout, &stderr));
     }
     let snapshots = root.join(exercise.folder).join("tests/snapshots");
     let mut failures: Vec<Failure> = failed
@@ -127,34 +130,50 @@ fn test_lines(stdout: &str) -> (Vec<String>, Vec<String>) {
     (passed, failed)
 }
 
-/// rustc's first error, whole (its message, the lines it points at, the
-/// expected/found notes and its help), from cargo's JSON messages on
-/// `stdout`, and how many more there are. When rustc reported none (cargo
-/// could not resolve the package, say), cargo's own `stderr`, whole.
-fn first_compiler_error(stdout: &str, stderr: &str) -> String {
-    let errors: Vec<String> = stdout
+/// Why a build that ran no test failed: rustc's first error in the code,
+/// whole (its message, the lines it points at, the expected/found notes and
+/// its help), and how many more there are. An error that points at no line
+/// (the linker's, or rustc's "No space left on device") is not the reader's
+/// mistake and says so. When rustc reported nothing at all (cargo could not
+/// resolve the package, say), cargo's own `stderr`, whole.
+fn why_the_build_failed(stdout: &str, stderr: &str) -> Check {
+    let messages: Vec<serde_json::Value> = stdout
         .lines()
         .filter(|line| line.starts_with('{'))
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .filter(|message| message["reason"] == "compiler-message")
-        .filter(|message| message["message"]["level"] == "error")
-        // rustc's closing summary ("aborting due to ...") has no place in the code.
+        .map(|message| message["message"].clone())
+        .filter(|message| message["level"] == "error")
+        // rustc's closing summary ("aborting due to ...") says nothing new.
         .filter(|message| {
-            message["message"]["spans"]
-                .as_array()
-                .is_some_and(|spans| !spans.is_empty())
+            !message["message"]
+                .as_str()
+                .is_some_and(|text| text.starts_with("aborting due to"))
         })
-        .filter_map(|message| message["message"]["rendered"].as_str().map(str::to_string))
         .collect();
-    match errors.split_first() {
-        Some((first, [])) => first.trim_end().to_string(),
-        Some((first, rest)) => format!(
+    let rendered = |message: &serde_json::Value| {
+        message["rendered"]
+            .as_str()
+            .or(message["message"].as_str())
+            .unwrap_or_default()
+            .trim_end()
+            .to_string()
+    };
+    let (in_code, elsewhere): (Vec<_>, Vec<_>) = messages.iter().partition(|message| {
+        message["spans"]
+            .as_array()
+            .is_some_and(|spans| !spans.is_empty())
+    });
+    match (in_code.split_first(), elsewhere.first()) {
+        (Some((first, [])), _) => Check::DoesNotBuild(rendered(first)),
+        (Some((first, rest)), _) => Check::DoesNotBuild(format!(
             "{}\n\n(and {} more error{}; fix this one first, they often go with it)",
-            first.trim_end(),
+            rendered(first),
             rest.len(),
             if rest.len() == 1 { "" } else { "s" }
-        ),
-        None => stderr.trim_end().to_string(),
+        )),
+        (None, Some(error)) => Check::BuildBroke(rendered(error)),
+        (None, None) => Check::BuildBroke(stderr.trim_end().to_string()),
     }
 }
 
@@ -305,35 +324,64 @@ mod tests {
         );
     }
 
+    /// One of cargo's JSON lines carrying a rustc diagnostic.
+    fn diagnostic(level: &str, rendered: &str, spans: &str) -> String {
+        let first_line = rendered.lines().next().unwrap_or_default();
+        let text = first_line
+            .split_once(": ")
+            .map_or(first_line, |(_, text)| text);
+        serde_json::json!({
+            "reason": "compiler-message",
+            "message": {
+                "level": level,
+                "message": text,
+                "rendered": rendered,
+                "spans": serde_json::from_str::<serde_json::Value>(spans).unwrap(),
+            },
+        })
+        .to_string()
+    }
+
     #[test]
     fn keeps_rustcs_first_error_whole() {
-        let message = |level: &str, rendered: &str, spans: &str| {
-            serde_json::json!({
-                "reason": "compiler-message",
-                "message": {"level": level, "rendered": rendered, "spans": serde_json::from_str::<serde_json::Value>(spans).unwrap()},
-            })
-            .to_string()
-        };
         let first = "error[E0308]: mismatched types\n --> a.rs:2:5\n  |\n2 |     \"x\"\n  |     ^^^ expected `String`, found `&str`\n";
         let stdout = [
             r#"{"reason":"compiler-artifact"}"#.to_string(),
-            message("warning", "warning: unused\n", "[{}]"),
-            message("error", first, "[{}]"),
-            message("error", "error[E0425]: cannot find value `y`\n", "[{}]"),
-            message("error", "error: aborting due to 2 previous errors\n", "[]"),
+            diagnostic("warning", "warning: unused\n", "[{}]"),
+            diagnostic("error", first, "[{}]"),
+            diagnostic("error", "error[E0425]: cannot find value `y`\n", "[{}]"),
+            diagnostic("error", "error: aborting due to 2 previous errors\n", "[]"),
             "running 0 tests".to_string(),
         ]
         .join("\n");
-        let shown = first_compiler_error(&stdout, "   Compiling chapter-02\n");
+        let Check::DoesNotBuild(shown) = why_the_build_failed(&stdout, "   Compiling chapter-02\n")
+        else {
+            panic!("an error in the code is the reader's to fix");
+        };
         assert!(shown.starts_with(first.trim_end()), "{shown}");
         assert!(shown.ends_with("(and 1 more error; fix this one first, they often go with it)"));
         assert!(
             !shown.contains("warning") && !shown.contains("aborting"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn an_error_at_no_line_is_shown_as_not_the_readers() {
+        let linker = "error: linking with `cc` failed: exit status: 1\n  = note: /usr/bin/ld: final link failed: No space left on device\n";
+        let stdout = [
+            diagnostic("error", linker, "[]"),
+            diagnostic("error", "error: aborting due to 1 previous error\n", "[]"),
+        ]
+        .join("\n");
         assert_eq!(
-            first_compiler_error("", "error: package `x` not found\n"),
-            "error: package `x` not found",
+            why_the_build_failed(&stdout, "error: could not compile `chapter-04`\n"),
+            Check::BuildBroke(linker.trim_end().to_string()),
+            "the linker's words, not cargo's summary"
+        );
+        assert_eq!(
+            why_the_build_failed("", "error: package `x` not found\n"),
+            Check::BuildBroke("error: package `x` not found".to_string()),
             "cargo's own words when rustc said nothing"
         );
     }

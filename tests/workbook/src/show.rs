@@ -25,6 +25,9 @@ impl Status {
     pub fn of(check: &Check) -> Status {
         match check {
             Check::DoesNotBuild(_) => Status::Failing("does not compile".to_string()),
+            Check::BuildBroke(_) => {
+                Status::Failing("the build stopped (not your code)".to_string())
+            }
             Check::Ran { failures, .. } => match failures.first() {
                 None => Status::Done,
                 Some(failure) => Status::Failing(summary(failure)),
@@ -71,6 +74,16 @@ pub fn report(exercise: &Exercise, check: &Check, hints: &[Hint]) -> String {
             return format!(
                 "{heading}: your code does not compile yet\n\n{}\nrustc's errors name the line in {}.\n",
                 indent(&without_panic_noise(errors)),
+                exercise.file()
+            );
+        }
+        Check::BuildBroke(why) => {
+            return format!(
+                "{heading}: the build stopped before the checks could run\n\n{}\n\
+                 This is not a mistake in {}: nothing above points at a line of code.\n\
+                 The message says what stopped cargo (a full disk, a linker that failed);\n\
+                 fix that, then check again.\n",
+                indent(why),
                 exercise.file()
             );
         }
@@ -377,5 +390,22 @@ mod tests {
             without_panic_noise(stderr),
             "thread 'main' panicked at exercise/f.rs:3:5:\nnot yet implemented\n"
         );
+    }
+
+    #[test]
+    fn a_build_stopped_outside_the_code_is_not_called_the_readers_mistake() {
+        let exercise = &crate::EXERCISES[0];
+        let why =
+            "error: linking with `cc` failed: exit status: 1\n  = note: No space left on device";
+        let shown = report(exercise, &Check::BuildBroke(why.to_string()), &[]);
+        assert!(
+            shown.contains("the build stopped before the checks could run"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("    = note: No space left on device"),
+            "{shown}"
+        );
+        assert!(!shown.contains("does not compile"), "{shown}");
     }
 }
