@@ -19,7 +19,7 @@ use crate::environment::Environment;
 use crate::ids;
 use crate::invocation::{FunctionError, Outcome, exit_error, timeout_error};
 use crate::log::LogPipe;
-use crate::process::{describe_exit, os_message, spawn_when_not_busy};
+use crate::process::{describe_exit, os_message, spawn_tied_to_this_process};
 use crate::record::Recording;
 use crate::report;
 use crate::runtime_api::RuntimeApi;
@@ -160,9 +160,10 @@ impl Launch<'_> {
     }
 
     /// Starts `program` in the task root with Lambda's environment
-    /// variables, its output to `stdio` (ends of the log), in a process group of its own (so
-    /// that ending it ends everything it started); a thread waits for it
-    /// to exit and passes on how it ended to `exited`.
+    /// variables, its output to `stdio` (ends of the log), in a process
+    /// group of its own (so that ending it ends everything it started),
+    /// and tied to this process (it dies if the local Lambda is killed); a
+    /// thread waits for it to exit and passes on how it ended to `exited`.
     fn spawn(
         &self,
         program: &Path,
@@ -179,7 +180,8 @@ impl Launch<'_> {
             .stdout(stdout)
             .stderr(stderr)
             .process_group(0);
-        let mut child = spawn_when_not_busy(&mut command).map_err(|error| named(error, program))?;
+        let mut child =
+            spawn_tied_to_this_process(command).map_err(|error| named(error, program))?;
         let pid = child.id();
         thread::Builder::new()
             .name(format!("process-{pid}"))

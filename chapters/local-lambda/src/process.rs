@@ -1,10 +1,13 @@
 //! The runtime's processes, as the operating system sees them: starting a
-//! `bootstrap`, finding everything it started, and saying how one ended.
+//! `bootstrap` so that it cannot outlive the local Lambda, finding
+//! everything it started, and saying how one ended.
 
 use std::fs;
 use std::io;
-use std::os::unix::process::ExitStatusExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command, ExitStatus};
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Mutex, OnceLock};
 use std::thread;
 use std::time::Duration;
 
@@ -55,6 +58,73 @@ pub(crate) fn descendants(root: u32) -> Vec<libc::pid_t> {
     found
 }
 
+/// A command to start, and where the spawner thread sends the result.
+type SpawnRequest = (Command, Sender<io::Result<Child>>);
+
+/// Starts `command` (a runtime or an extension) so that it dies with the
+/// local Lambda, however the local Lambda ends: killed outright with
+/// SIGKILL, or a test process that exits without dropping its
+/// `LocalLambda`. On Lambda the whole execution environment goes with its
+/// sandbox; here the kernel's parent-death signal (`PR_SET_PDEATHSIG`) does
+/// it: SIGKILL to the child the moment its parent ends.
+///
+/// The kernel counts the *thread* that forked the child as its parent, so
+/// every child is forked by one thread that lives as long as the process.
+/// Forked by the thread that asked (a caller's connection, say), a warm
+/// runtime would be killed when that thread ended.
+///
+/// What the child starts in turn (a handler's `sleep`, the R worker) gets
+/// no such signal; it ends as its own work ends, or when the pipes and
+/// connections it shares with the dead runtime close. Errors: what
+/// `spawn` returns (the program missing, not executable).
+pub(crate) fn spawn_tied_to_this_process(mut command: Command) -> io::Result<Child> {
+    // ANCHOR: parent-death
+    let parent = std::process::id() as libc::pid_t;
+    // SAFETY: the closure runs in the forked child before exec, and calls
+    // only prctl(2) and getppid(2), which are async-signal-safe.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
+                return Err(io::Error::last_os_error());
+            }
+            // The parent may have ended between fork and prctl: no signal
+            // would come then, so the child must not go on.
+            if libc::getppid() != parent {
+                return Err(io::Error::from_raw_os_error(libc::ESRCH));
+            }
+            Ok(())
+        });
+    }
+    // ANCHOR_END: parent-death
+    let (reply, result) = mpsc::channel();
+    spawner()
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .send((command, reply))
+        .map_err(|_| io::Error::other("the thread that starts processes has ended"))?;
+    result
+        .recv()
+        .map_err(|_| io::Error::other("the thread that starts processes has ended"))?
+}
+
+/// The one thread that forks every child, started on first use and never
+/// ended: a thread that returns would take its children with it.
+fn spawner() -> &'static Mutex<Sender<SpawnRequest>> {
+    static SPAWNER: OnceLock<Mutex<Sender<SpawnRequest>>> = OnceLock::new();
+    SPAWNER.get_or_init(|| {
+        let (requests, waiting) = mpsc::channel::<SpawnRequest>();
+        thread::Builder::new()
+            .name("spawner".to_string())
+            .spawn(move || {
+                for (mut command, reply) in waiting {
+                    let _ = reply.send(spawn_when_not_busy(&mut command));
+                }
+            })
+            .expect("a thread to start the runtimes' processes");
+        Mutex::new(requests)
+    })
+}
+
 /// How many times a `bootstrap` that is busy being written is tried again,
 /// and how long to wait before each try.
 const BUSY_TRIES: u32 = 10;
@@ -66,7 +136,7 @@ const BUSY_WAIT: Duration = Duration::from_millis(20);
 /// bootstrap that `--watch` is about to start, or, in a test, another
 /// thread's child process that still holds a copied bootstrap open until it
 /// runs its own program. Lambda's files are read-only and never meet it.
-pub(crate) fn spawn_when_not_busy(command: &mut Command) -> io::Result<Child> {
+fn spawn_when_not_busy(command: &mut Command) -> io::Result<Child> {
     let mut tries = 1;
     loop {
         match command.spawn() {

@@ -1,7 +1,8 @@
 //! Nothing outlives the local Lambda: after Ctrl-C (SIGINT to the
 //! command's process group, as a terminal sends it) or SIGTERM, while
 //! handlers sleep, every runtime and every process it started is gone, and
-//! the command exits as a shell expects (128 + the signal's number).
+//! the command exits as a shell expects (128 + the signal's number). Even
+//! killed outright (SIGKILL), it takes its runtimes with it.
 //!
 //! The processes of an environment are found by a variable only they
 //! have: the function's own `MARK`, which the runtime and everything it
@@ -164,4 +165,56 @@ fn sigterm_to_serve_ends_all_four_environments() {
 fn ctrl_c_on_serve_ends_all_four_environments() {
     let (status, stderr) = serve_four_then(libc::SIGINT, true, "ctrl-c-serve");
     assert_eq!(status, Some(130), "{stderr}");
+}
+
+/// A runtime that never gives up: when the Runtime API cannot be reached,
+/// it waits 0.1 s and asks again, as a runtime that retries on connection
+/// errors does. Nothing of its own would ever end it.
+const RETRYING_BOOTSTRAP: &str = r#"#!/bin/bash
+api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation"
+while true; do
+  id=$(curl -sS -D - -o /dev/null "$api/next" 2>/dev/null |
+    tr -d '\r' | sed -n 's/^lambda-runtime-aws-request-id: //Ip') || true
+  if [ -z "$id" ]; then
+    sleep 0.1
+    continue
+  fi
+  curl -sS -o /dev/null -d '"answered"' "$api/$id/response" || true
+done
+"#;
+
+#[test]
+fn sigkill_to_serve_takes_its_runtimes_with_it() {
+    let task = TaskRoot::new();
+    task.write_executable("bootstrap", RETRYING_BOOTSTRAP);
+    let mark = mark("sigkill-serve");
+    let bootstrap = task.path().join("bootstrap");
+    let mut server = Server::start(&[
+        "--bootstrap",
+        bootstrap.to_str().unwrap(),
+        "--env",
+        &format!("MARK={mark}"),
+    ]);
+    assert_eq!(server.invoke("{}"), "\"answered\"");
+    // The runtime, and the subshells of its `$(...)`, are all `bootstrap`.
+    assert!(
+        marked(&mark).iter().any(|(_, name)| name == "bootstrap"),
+        "the runtime waits for its next event: {:?}",
+        marked(&mark)
+    );
+    // Killed outright, the local Lambda can end nothing itself: the kernel
+    // does, as the runtime's parent dies.
+    to_process(&server.child, libc::SIGKILL);
+    server.child.wait().unwrap();
+    let left = left_behind(&mark);
+    // A failing run must not leave its runtime looping for ever.
+    for (pid, _) in marked(&mark) {
+        // SAFETY: kill(2) on a process of this test's own function.
+        unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+    }
+    assert_eq!(
+        left,
+        Vec::<String>::new(),
+        "the runtime outlived the local Lambda"
+    );
 }

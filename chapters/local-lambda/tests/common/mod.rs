@@ -85,6 +85,9 @@ impl Drop for Server {
     /// before it exits; SIGKILL only if it has not exited after 5 s. Killed
     /// outright, it could not end them, and they would outlive the test.
     fn drop(&mut self) {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
         // SAFETY: kill(2) on a child this test started and has not reaped.
         unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
         let give_up = std::time::Instant::now() + std::time::Duration::from_secs(5);
