@@ -45,10 +45,10 @@ const FAULTS: [Fault; 14] = [
     },
     Fault {
         row: "handler-error",
-        what: "no Lambda-Runtime-Function-Error-Type on a handler's error",
+        what: "reports a handler's error by its message alone, not an error document",
         edits: &[(
             "                     error_document(error_type, str(error), stack), error_type)",
-            "                     error_document(error_type, str(error), stack))",
+            "                     str(error), error_type)",
         )],
     },
     Fault {
@@ -300,6 +300,33 @@ fn a_runtime_that_grows_with_every_event_gets_a_warning() {
     let memory = rows.iter().find(|row| row.name == "memory").unwrap();
     assert_eq!(memory.verdict, Verdict::Warn, "{rows:#?}");
     assert!(memory.did.contains("bytes an event"), "{}", memory.did);
+    assert_eq!(
+        failed(&rows),
+        Vec::<&str>::new(),
+        "a warning, not a failure"
+    );
+}
+
+/// A runtime that names a handler's error in its document only, as AWS's
+/// own Node.js client does: Lambda takes it, so the row warns.
+const NO_ERROR_TYPE_HEADER: Fault = Fault {
+    row: "handler-error",
+    what: "no Lambda-Runtime-Function-Error-Type on a handler's error",
+    edits: &[(
+        "                     error_document(error_type, str(error), stack), error_type)",
+        "                     error_document(error_type, str(error), stack))",
+    )],
+};
+
+#[test]
+fn a_handler_error_without_its_type_header_gets_a_warning() {
+    if !python_is_here() {
+        return;
+    }
+    let rows = grade(&runtime(Some(&NO_ERROR_TYPE_HEADER)));
+    let row = rows.iter().find(|row| row.name == "handler-error").unwrap();
+    assert_eq!(row.verdict, Verdict::Warn, "{rows:#?}");
+    assert!(row.did.contains("in the header too"), "{}", row.did);
     assert_eq!(
         failed(&rows),
         Vec::<&str>::new(),

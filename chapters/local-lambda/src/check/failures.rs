@@ -2,8 +2,8 @@
 //! be loaded, a deadline that passes, and a deadline that is missing.
 
 use super::judge::{
-    LONG_ENOUGH, SHORT_TIMEOUT, SLEEP_EVENT, echo_verdict, error_posts, invoke, lambda_with,
-    report_fault, row,
+    LONG_ENOUGH, SHORT_TIMEOUT, SLEEP_EVENT, document_fault, echo_verdict, error_posts, invoke,
+    lambda_with, report_fault, row,
 };
 use super::{Row, Settings, Verdict};
 use crate::{FunctionConfig, Invocation, Outcome, show_body};
@@ -42,10 +42,22 @@ pub(super) fn handler_error(function: &FunctionConfig, _: &Settings) -> Row {
             format!("no report on invocation/{{id}}/error; Lambda saw {error}"),
         );
     };
-    if let Some(fault) = report_fault(&error_type, &document) {
+    if let Some(fault) = document_fault(&document) {
         return row.judged(Verdict::Fail, fault);
     }
     match next {
+        // Lambda takes an invocation's error without its type in the
+        // header: AWS's own Node.js client (aws-lambda-ric) reports so.
+        Some(next) if next.is_success() && next.init_duration.is_none() && error_type.is_none() => {
+            row.judged(
+                Verdict::Warn,
+                "reported the error on invocation/{id}/error without \
+                 Lambda-Runtime-Function-Error-Type, then answered the next event warm. Lambda \
+                 accepts that (AWS's own Node.js client reports so), but the error's type is then \
+                 in the document only, and the local Lambda records it as Unhandled: send the \
+                 type in the header too",
+            )
+        }
         Some(next) if next.is_success() && next.init_duration.is_none() => row.judged(
             Verdict::Pass,
             format!(

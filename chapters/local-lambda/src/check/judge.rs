@@ -131,8 +131,11 @@ pub(super) fn error_posts(
         .collect()
 }
 
-/// What is wrong with an error report (its type header and its document,
-/// as [`error_posts`] gives them), if anything.
+/// What is wrong with an `init/error` report (its type header and its
+/// document, as [`error_posts`] gives them), if anything. Its type belongs
+/// in the header: Lambda's init failures are known by it
+/// (`Runtime.NoSuchHandler`, ...), and even AWS's Node.js client, which
+/// leaves the header off an invocation's error, sends it here.
 pub(super) fn report_fault(error_type: &Option<String>, document: &[u8]) -> Option<String> {
     if error_type.is_none() {
         return Some("a report without Lambda-Runtime-Function-Error-Type".to_string());
