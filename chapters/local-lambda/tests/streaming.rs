@@ -9,14 +9,12 @@
 
 mod common;
 
-use std::io::{self, Write};
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::Server;
+use common::{Server, streamed};
 use harness::{TaskRoot, have};
-use local_lambda::{FunctionConfig, Invocation, LocalLambda, ResponseStream};
+use local_lambda::{FunctionConfig, Invocation, LocalLambda};
 use serde_json::Value;
 
 /// A bash runtime. It takes each event with curl, then answers as the
@@ -80,27 +78,6 @@ while true; do
 done
 "#;
 
-/// Each write to a stream: when it came, and its bytes.
-type Writes = Arc<Mutex<Vec<(Instant, Vec<u8>)>>>;
-
-/// Where the stream's bytes land, with the moment each write came.
-#[derive(Clone, Default)]
-struct Received(Writes);
-
-impl Write for Received {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap()
-            .push((Instant::now(), bytes.to_vec()));
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 fn function(task: &TaskRoot) -> FunctionConfig {
     task.write_executable("bootstrap", RUNTIME);
     let mut config = task.config("bootstrap");
@@ -124,16 +101,6 @@ fn notes_once(task: &TaskRoot, wanted: impl Fn(&str) -> bool) -> String {
         std::thread::sleep(Duration::from_millis(10));
     }
     notes(task)
-}
-
-/// Invokes `event` with a stream to read the answer from.
-fn streamed(lambda: &LocalLambda, event: &str) -> (local_lambda::Outcome, Received, Instant) {
-    let received = Received::default();
-    let mut invocation = Invocation::new(event);
-    invocation.stream = Some(ResponseStream::new(received.clone()));
-    let sent = Instant::now();
-    let outcome = lambda.invoke(invocation).unwrap();
-    (outcome, received, sent)
 }
 
 #[test]
@@ -210,16 +177,8 @@ fn an_unknown_mode_and_a_late_error_are_refused() {
 /// `local-lambda --serve` with the bash runtime above.
 fn serve(task: &TaskRoot) -> Server {
     function(task);
-    let bootstrap = task.path().join("bootstrap");
     let notes = format!("NOTES={}", task.path().join("notes.txt").display());
-    Server::start(&[
-        "--bootstrap",
-        bootstrap.to_str().unwrap(),
-        "--task-root",
-        task.path().to_str().unwrap(),
-        "--env",
-        &notes,
-    ])
+    Server::for_task(task.path(), &["--env", &notes])
 }
 
 /// What boto3's `invoke_with_response_stream` got, one result per call.
@@ -333,36 +292,17 @@ fn a_function_url_caller_gets_the_status_headers_and_cookies_of_the_prelude() {
     let task = TaskRoot::new();
     function(&task);
     let notes = format!("NOTES={}", task.path().join("notes.txt").display());
-    let server = Server::start(&[
-        "--function-url",
-        "--bootstrap",
-        task.path().join("bootstrap").to_str().unwrap(),
-        "--task-root",
-        task.path().to_str().unwrap(),
-        "--env",
-        &notes,
-    ]);
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut answer = agent
-        .get(&format!("{}/prelude?x=1", server.endpoint()))
-        .call()
-        .unwrap();
-    assert_eq!(answer.status().as_u16(), 201);
-    assert_eq!(answer.headers()["x-greeting"], "hi");
-    let cookies: Vec<&str> = answer
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|value| value.to_str().unwrap())
-        .collect();
-    assert_eq!(cookies, ["a=1", "b=2"]);
-    assert_eq!(answer.body_mut().read_to_string().unwrap(), "Hello");
+    let server = Server::for_task(task.path(), &["--function-url", "--env", &notes]);
+    assert_eq!(
+        common::get_through_function_url(&server, "/prelude?x=1"),
+        common::greeting_page("Hello")
+    );
 
     // Lambda's own paths are still Lambda's.
-    let invoked = agent.post(&server.url).send(r#""two-chunks""#).unwrap();
+    let invoked = common::agent_keeping_statuses()
+        .post(&server.url)
+        .send(r#""two-chunks""#)
+        .unwrap();
     assert_eq!(invoked.status().as_u16(), 200);
 }
 

@@ -35,8 +35,9 @@ fn sandbox() -> Sandbox {
     Sandbox { root, _turn: turn }
 }
 
-/// Copies every file of `from` (less `target` and `.git`) that `to` does
-/// not already hold as it is: an unchanged file keeps its time, and cargo
+/// Copies every file of `from` (less `target`, `.git`, and the packages npm
+/// installed for a test, in `node_modules`) that `to` does not already hold
+/// as it is: an unchanged file keeps its time, and cargo
 /// does not rebuild what did not change. What `from` no longer has goes
 /// from `to` too: a file moved in the workspace must not stay behind in
 /// the copy (a module left at both `http.rs` and `http/mod.rs` does not
@@ -46,7 +47,7 @@ fn mirror(from: &Path, to: &Path) {
     for entry in fs::read_dir(to).unwrap() {
         let entry = entry.unwrap();
         let name = entry.file_name();
-        if name == "target" || from.join(&name).exists() {
+        if name == "target" || name == "node_modules" || from.join(&name).exists() {
             continue;
         }
         if entry.file_type().unwrap().is_dir() {
@@ -58,7 +59,7 @@ fn mirror(from: &Path, to: &Path) {
     for entry in fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
         let name = entry.file_name();
-        if name == "target" || name == ".git" {
+        if name == "target" || name == ".git" || name == "node_modules" {
             continue;
         }
         let (source, copy) = (entry.path(), to.join(&name));

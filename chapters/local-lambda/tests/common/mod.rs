@@ -56,6 +56,20 @@ impl Server {
         }
     }
 
+    /// `local-lambda --serve` for the task root `task`, whose `bootstrap`
+    /// it runs, with `args` after those.
+    pub fn for_task(task: &std::path::Path, args: &[&str]) -> Server {
+        let bootstrap = task.join("bootstrap");
+        let mut all = vec![
+            "--bootstrap",
+            bootstrap.to_str().unwrap(),
+            "--task-root",
+            task.to_str().unwrap(),
+        ];
+        all.extend_from_slice(args);
+        Server::start(&all)
+    }
+
     /// Invokes the function with `event` and returns the answer's body.
     pub fn invoke(&self, event: &str) -> String {
         ureq::post(&self.url)
@@ -153,4 +167,93 @@ pub fn python_results(
         String::from_utf8_lossy(&output.stderr)
     );
     serde_json::from_slice(&output.stdout).expect("a JSON list of results")
+}
+
+/// Each write to a stream: when it came, and its bytes.
+pub type Writes = std::sync::Arc<std::sync::Mutex<Vec<(std::time::Instant, Vec<u8>)>>>;
+
+/// Where a streamed answer's bytes land, with the moment each write came.
+#[derive(Clone, Default)]
+pub struct Received(pub Writes);
+
+impl std::io::Write for Received {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap()
+            .push((std::time::Instant::now(), bytes.to_vec()));
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Invokes `event` with a stream to read the answer from: the outcome,
+/// what came through the stream, and when the invocation was sent.
+pub fn streamed(
+    lambda: &local_lambda::LocalLambda,
+    event: &str,
+) -> (local_lambda::Outcome, Received, std::time::Instant) {
+    let received = Received::default();
+    let mut invocation = local_lambda::Invocation::new(event);
+    invocation.stream = Some(local_lambda::ResponseStream::new(received.clone()));
+    let sent = std::time::Instant::now();
+    let outcome = lambda.invoke(invocation).unwrap();
+    (outcome, received, sent)
+}
+
+/// What a caller of a Function URL got: the status, the one header the
+/// tests' preludes set (`x-greeting`), every `Set-Cookie`, and the body.
+#[derive(Debug, PartialEq)]
+pub struct UrlAnswer {
+    pub status: u16,
+    pub greeting: Option<String>,
+    pub cookies: Vec<String>,
+    pub body: String,
+}
+
+/// An HTTP client that hands back every status instead of failing on 4xx
+/// and 5xx: the tests judge the status themselves.
+pub fn agent_keeping_statuses() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+/// `GET path` on `local-lambda --serve --function-url`, as a browser
+/// would ask a Function URL.
+pub fn get_through_function_url(server: &Server, path: &str) -> UrlAnswer {
+    let mut answer = agent_keeping_statuses()
+        .get(&format!("{}{path}", server.endpoint()))
+        .call()
+        .unwrap();
+    let header = |name: &str| -> Vec<String> {
+        answer
+            .headers()
+            .get_all(name)
+            .iter()
+            .map(|value| value.to_str().unwrap().to_string())
+            .collect()
+    };
+    let (greeting, cookies) = (header("x-greeting").pop(), header("set-cookie"));
+    UrlAnswer {
+        status: answer.status().as_u16(),
+        greeting,
+        cookies,
+        body: answer.body_mut().read_to_string().unwrap(),
+    }
+}
+
+/// The page the tests' handlers describe in their preludes (201,
+/// `x-greeting: hi`, the cookies `a=1` and `b=2`), with `body`.
+pub fn greeting_page(body: &str) -> UrlAnswer {
+    UrlAnswer {
+        status: 201,
+        greeting: Some("hi".to_string()),
+        cookies: vec!["a=1".to_string(), "b=2".to_string()],
+        body: body.to_string(),
+    }
 }
